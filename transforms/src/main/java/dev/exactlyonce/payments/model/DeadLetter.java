@@ -1,0 +1,62 @@
+package dev.exactlyonce.payments.model;
+
+import com.google.auto.value.AutoValue;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.joda.time.Instant;
+
+/**
+ * A record the pipeline did not turn into a payment row, with everything needed to find, explain
+ * and replay it: the bytes exactly as received, where they came from, and why.
+ */
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class DeadLetter {
+  public abstract ErrorKind getErrorKind();
+
+  public abstract String getMessage();
+
+  /** Null only for rows that never came from Kafka (a refused output row). */
+  public abstract @Nullable KafkaCoordinates getSource();
+
+  @SuppressWarnings("mutable")
+  public abstract byte @Nullable [] getRawKey();
+
+  @SuppressWarnings("mutable")
+  public abstract byte @Nullable [] getRawValue();
+
+  /** Set when the record was readable enough to say which payment it meant. */
+  public abstract @Nullable String getTransactionId();
+
+  public abstract @Nullable Instant getEventTime();
+
+  /** Kafka record timestamp; null for refused output rows. */
+  public abstract @Nullable Instant getReceivedAt();
+
+  public static Builder builder() {
+    return new AutoValue_DeadLetter.Builder();
+  }
+
+  /** Builder. */
+  @AutoValue.Builder
+  public abstract static class Builder {
+    public abstract Builder setErrorKind(ErrorKind value);
+
+    public abstract Builder setMessage(String value);
+
+    public abstract Builder setSource(@Nullable KafkaCoordinates value);
+
+    public abstract Builder setRawKey(byte @Nullable [] value);
+
+    public abstract Builder setRawValue(byte @Nullable [] value);
+
+    public abstract Builder setTransactionId(@Nullable String value);
+
+    public abstract Builder setEventTime(@Nullable Instant value);
+
+    public abstract Builder setReceivedAt(@Nullable Instant value);
+
+    public abstract DeadLetter build();
+  }
+}

@@ -1,0 +1,25 @@
+package dev.exactlyonce.payments.model;
+
+import com.google.auto.value.AutoValue;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+
+/** Where a record sat in Kafka: the one identity every input record has, valid or not. */
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class KafkaCoordinates {
+  public abstract String getTopic();
+
+  public abstract int getPartition();
+
+  public abstract long getOffset();
+
+  public static KafkaCoordinates of(String topic, int partition, long offset) {
+    return new AutoValue_KafkaCoordinates(topic, partition, offset);
+  }
+
+  @Override
+  public final String toString() {
+    return getTopic() + "/" + getPartition() + "@" + getOffset();
+  }
+}

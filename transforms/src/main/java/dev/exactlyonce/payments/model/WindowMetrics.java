@@ -1,0 +1,69 @@
+package dev.exactlyonce.payments.model;
+
+import com.google.auto.value.AutoValue;
+import java.math.BigDecimal;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.joda.time.Instant;
+
+/**
+ * Totals of one currency in one event-time window, as of one firing (pane).
+ *
+ * <p>Panes accumulate: a later pane of the same window and currency replaces an earlier one, it
+ * does not add to it. {@link #getPaneIndex()} orders them.
+ */
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class WindowMetrics {
+  public abstract Instant getWindowStart();
+
+  public abstract Instant getWindowEnd();
+
+  public abstract String getCurrency();
+
+  public abstract long getPaymentCount();
+
+  public abstract BigDecimal getTotalAmount();
+
+  /** Total divided by count, rounded half-even to 9 places (BigQuery NUMERIC's scale). */
+  public abstract BigDecimal getAverageAmount();
+
+  public abstract BigDecimal getMaxAmount();
+
+  public abstract long getHighRiskCount();
+
+  public abstract long getPaneIndex();
+
+  /** EARLY, ON_TIME or LATE, as Beam's pane timing. */
+  public abstract String getPaneTiming();
+
+  public static Builder builder() {
+    return new AutoValue_WindowMetrics.Builder();
+  }
+
+  /** Builder. */
+  @AutoValue.Builder
+  public abstract static class Builder {
+    public abstract Builder setWindowStart(Instant value);
+
+    public abstract Builder setWindowEnd(Instant value);
+
+    public abstract Builder setCurrency(String value);
+
+    public abstract Builder setPaymentCount(long value);
+
+    public abstract Builder setTotalAmount(BigDecimal value);
+
+    public abstract Builder setAverageAmount(BigDecimal value);
+
+    public abstract Builder setMaxAmount(BigDecimal value);
+
+    public abstract Builder setHighRiskCount(long value);
+
+    public abstract Builder setPaneIndex(long value);
+
+    public abstract Builder setPaneTiming(String value);
+
+    public abstract WindowMetrics build();
+  }
+}

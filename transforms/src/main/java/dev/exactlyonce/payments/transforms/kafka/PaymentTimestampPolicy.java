@@ -1,0 +1,79 @@
+package dev.exactlyonce.payments.transforms.kafka;
+
+import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser;
+import java.util.Optional;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Event-time timestamps and watermark for one Kafka partition of payment events.
+ *
+ * <p>The watermark is the largest event time seen minus a bound on out-of-orderness, as in
+ * Beam's {@code CustomTimestampPolicyWithLimitedDelay}: capped at now minus the bound when event
+ * times run ahead of the clock, and moved to now minus the bound when the partition is idle.
+ *
+ * <p>The difference: a record is never stamped behind the watermark this partition already
+ * reported. A record whose event time is older gets the watermark as its timestamp and keeps its
+ * event time in the payload. Runners drop data that arrives behind the watermark in expired windows
+ * without telling anyone; with this policy no record is ever late in that sense, and the pipeline
+ * decides itself, from the data, what is too late (it goes to the dead-letter table as LATE).
+ * Records without a readable event time are stamped the same way and fail parsing later.
+ */
+public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]> {
+
+  private final Duration maxOutOfOrderness;
+  private Instant maxEventTime;
+  private Instant reportedWatermark;
+
+  public PaymentTimestampPolicy(Duration maxOutOfOrderness, Optional<Instant> previousWatermark) {
+    this.maxOutOfOrderness = maxOutOfOrderness;
+    this.reportedWatermark = previousWatermark.orElse(BoundedWindow.TIMESTAMP_MIN_VALUE);
+    this.maxEventTime = previousWatermark.map(w -> w.plus(maxOutOfOrderness)).orElse(
+        BoundedWindow.TIMESTAMP_MIN_VALUE);
+  }
+
+  /** A factory for KafkaIO's {@code withTimestampPolicyFactory}. */
+  public static TimestampPolicyFactory<byte[], byte[]> factory(Duration maxOutOfOrderness) {
+    return (partition, previousWatermark) ->
+        new PaymentTimestampPolicy(maxOutOfOrderness, previousWatermark);
+  }
+
+  @Override
+  public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
+    Instant eventTime = PaymentJsonParser.eventTimeOf(record.getKV().getValue());
+    if (eventTime == null) {
+      return reportedWatermark;
+    }
+    if (eventTime.isAfter(maxEventTime)) {
+      maxEventTime = eventTime;
+    }
+    return eventTime.isBefore(reportedWatermark) ? reportedWatermark : eventTime;
+  }
+
+  @Override
+  public Instant getWatermark(PartitionContext ctx) {
+    // Idleness is a wall-clock question: with no backlog, nothing older is coming.
+    return watermarkAt(ctx, Instant.now());
+  }
+
+  Instant watermarkAt(PartitionContext ctx, Instant now) {
+    Instant candidate;
+    if (maxEventTime.isAfter(now)) {
+      candidate = now.minus(maxOutOfOrderness);
+    } else if (ctx.getMessageBacklog() == 0
+        && maxEventTime.getMillis() > 0
+        && ctx.getBacklogCheckTime().minus(maxOutOfOrderness).isAfter(maxEventTime)) {
+      candidate = ctx.getBacklogCheckTime().minus(maxOutOfOrderness);
+    } else {
+      candidate = maxEventTime.minus(maxOutOfOrderness);
+    }
+    if (candidate.isAfter(reportedWatermark)) {
+      reportedWatermark = candidate;
+    }
+    return reportedWatermark;
+  }
+}

@@ -1,0 +1,163 @@
+package dev.exactlyonce.payments.transforms.metrics;
+
+import dev.exactlyonce.payments.model.RiskLevel;
+import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.model.WindowMetrics;
+import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * Per event-time window and currency: count, total, average, max and high-risk count, in exact
+ * decimals.
+ *
+ * <p>A window fires once when the watermark passes its end (ON_TIME), then again for each payment
+ * that arrives later but within {@link #withAllowedLateness allowed lateness} (LATE). Panes
+ * accumulate, so the pane with the highest index is the window's total. Allowed lateness must
+ * cover how late the upstream stages let a payment through (the deduplication horizon plus its
+ * window size) or late payments would miss their window's totals.
+ */
+public final class PaymentMetrics
+    extends PTransform<PCollection<ScoredPayment>, PCollection<WindowMetrics>> {
+
+  public static final Duration DEFAULT_WINDOW_SIZE = Duration.standardMinutes(1);
+  public static final Duration DEFAULT_ALLOWED_LATENESS =
+      Duration.standardHours(1).plus(Duration.standardMinutes(1));
+  /** BigQuery NUMERIC's scale. */
+  static final int AVERAGE_SCALE = 9;
+
+  private final Duration windowSize;
+  private final Duration allowedLateness;
+
+  private PaymentMetrics(Duration windowSize, Duration allowedLateness) {
+    this.windowSize = windowSize;
+    this.allowedLateness = allowedLateness;
+  }
+
+  public static PaymentMetrics create() {
+    return new PaymentMetrics(DEFAULT_WINDOW_SIZE, DEFAULT_ALLOWED_LATENESS);
+  }
+
+  public PaymentMetrics withWindowSize(Duration windowSize) {
+    return new PaymentMetrics(windowSize, allowedLateness);
+  }
+
+  public PaymentMetrics withAllowedLateness(Duration allowedLateness) {
+    return new PaymentMetrics(windowSize, allowedLateness);
+  }
+
+  @Override
+  public PCollection<WindowMetrics> expand(PCollection<ScoredPayment> scored) {
+    Coder<Totals> totalsCoder = SchemaCoders.of(scored.getPipeline(), Totals.class);
+    return scored
+        .apply(
+            "EventTimeWindows",
+            Window.<ScoredPayment>into(
+                    EventTimeWindows.of(windowSize, s -> s.getPayment().getEventTime()))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(allowedLateness)
+                .accumulatingFiredPanes()
+                // A late payment's timestamp is after its window; END_OF_WINDOW would move it back.
+                .withTimestampCombiner(TimestampCombiner.EARLIEST))
+        .apply(
+            "KeyByCurrency",
+            WithKeys.of((ScoredPayment s) -> s.getPayment().getCurrency())
+                .withKeyType(TypeDescriptors.strings()))
+        .apply("SumPerCurrency", Combine.perKey(new TotalsFn(totalsCoder)))
+        .apply("ToWindowMetrics", ParDo.of(new ToWindowMetricsFn()))
+        .setCoder(SchemaCoders.of(scored.getPipeline(), WindowMetrics.class));
+  }
+
+  private static final class TotalsFn extends Combine.CombineFn<ScoredPayment, Totals, Totals> {
+    private final Coder<Totals> totalsCoder;
+
+    TotalsFn(Coder<Totals> totalsCoder) {
+      this.totalsCoder = totalsCoder;
+    }
+
+    @Override
+    public Totals createAccumulator() {
+      return Totals.EMPTY;
+    }
+
+    @Override
+    public Totals addInput(Totals totals, ScoredPayment scored) {
+      return totals.plus(scored.getPayment().getAmount(), scored.getRiskLevel() == RiskLevel.HIGH);
+    }
+
+    @Override
+    public Totals mergeAccumulators(Iterable<Totals> accumulators) {
+      Totals merged = Totals.EMPTY;
+      for (Totals totals : accumulators) {
+        merged = merged.merge(totals);
+      }
+      return merged;
+    }
+
+    @Override
+    public Totals extractOutput(Totals totals) {
+      return totals;
+    }
+
+    @Override
+    public Coder<Totals> getAccumulatorCoder(CoderRegistry registry, Coder<ScoredPayment> input)
+        throws CannotProvideCoderException {
+      return totalsCoder;
+    }
+
+    @Override
+    public Coder<Totals> getDefaultOutputCoder(CoderRegistry registry, Coder<ScoredPayment> input)
+        throws CannotProvideCoderException {
+      return totalsCoder;
+    }
+  }
+
+  private static final class ToWindowMetricsFn extends DoFn<KV<String, Totals>, WindowMetrics> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, Totals> element,
+        IntervalWindow window,
+        PaneInfo pane,
+        OutputReceiver<WindowMetrics> out) {
+      Totals totals = element.getValue();
+      out.output(
+          WindowMetrics.builder()
+              .setWindowStart(window.start())
+              .setWindowEnd(window.end())
+              .setCurrency(element.getKey())
+              .setPaymentCount(totals.getCount())
+              .setTotalAmount(totals.getTotal())
+              .setAverageAmount(
+                  totals
+                      .getTotal()
+                      .divide(
+                          BigDecimal.valueOf(totals.getCount()), AVERAGE_SCALE, RoundingMode.HALF_EVEN))
+              .setMaxAmount(totals.getMax())
+              .setHighRiskCount(totals.getHighRiskCount())
+              .setPaneIndex(pane.getIndex())
+              .setPaneTiming(pane.getTiming().name())
+              .build());
+    }
+  }
+}

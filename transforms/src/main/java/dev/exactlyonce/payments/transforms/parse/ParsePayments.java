@@ -1,0 +1,76 @@
+package dev.exactlyonce.payments.transforms.parse;
+
+import dev.exactlyonce.payments.model.DeadLetter;
+import dev.exactlyonce.payments.model.KafkaCoordinates;
+import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser.Rejected;
+import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser.Valid;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
+
+/**
+ * Kafka records to payments. Every record comes out exactly once: as a {@link Payment} on {@link
+ * #PAYMENTS}, or as a {@link DeadLetter} on {@link #DEAD_LETTERS} that keeps the bytes as received,
+ * the Kafka coordinates and the reason. Element timestamps pass through unchanged.
+ */
+public final class ParsePayments
+    extends PTransform<PCollection<KafkaRecord<byte[], byte[]>>, PCollectionTuple> {
+
+  public static final TupleTag<Payment> PAYMENTS = new TupleTag<Payment>() {};
+  public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<DeadLetter>() {};
+
+  private ParsePayments() {}
+
+  public static ParsePayments create() {
+    return new ParsePayments();
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<KafkaRecord<byte[], byte[]>> records) {
+    return records.apply(
+        "ParseJson", ParDo.of(new ParseFn()).withOutputTags(PAYMENTS, TupleTagList.of(DEAD_LETTERS)));
+  }
+
+  private static final class ParseFn extends DoFn<KafkaRecord<byte[], byte[]>, Payment> {
+    private final Counter parsed = Metrics.counter(ParsePayments.class, "payments_parsed");
+    private final Counter rejected = Metrics.counter(ParsePayments.class, "records_rejected");
+
+    @ProcessElement
+    public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out) {
+      KafkaCoordinates source =
+          KafkaCoordinates.of(record.getTopic(), record.getPartition(), record.getOffset());
+      Instant receivedAt = new Instant(record.getTimestamp());
+      byte[] value = record.getKV().getValue();
+      PaymentJsonParser.Outcome outcome = PaymentJsonParser.parse(value, source, receivedAt);
+      if (outcome instanceof Valid valid) {
+        parsed.inc();
+        out.get(PAYMENTS).output(valid.payment());
+      } else {
+        Rejected why = (Rejected) outcome;
+        rejected.inc();
+        Metrics.counter(ParsePayments.class, "rejected_" + why.kind().name().toLowerCase()).inc();
+        out.get(DEAD_LETTERS)
+            .output(
+                DeadLetter.builder()
+                    .setErrorKind(why.kind())
+                    .setMessage(why.message())
+                    .setSource(source)
+                    .setRawKey(record.getKV().getKey())
+                    .setRawValue(value)
+                    .setTransactionId(why.transactionId())
+                    .setEventTime(why.eventTime())
+                    .setReceivedAt(receivedAt)
+                    .build());
+      }
+    }
+  }
+}

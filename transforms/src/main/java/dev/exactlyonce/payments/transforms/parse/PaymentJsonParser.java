@@ -1,0 +1,299 @@
+package dev.exactlyonce.payments.transforms.parse;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.exactlyonce.payments.model.ErrorKind;
+import dev.exactlyonce.payments.model.KafkaCoordinates;
+import dev.exactlyonce.payments.model.Payment;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Currency;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Reads one payment event (a JSON object, see the README's event table) and says either what
+ * payment it is or exactly why it is not one. Never throws for bad input.
+ */
+public final class PaymentJsonParser {
+
+  static final String TRANSACTION_ID = "transaction_id";
+  static final String SENDER_ACCOUNT = "sender_account";
+  static final String RECEIVER_ACCOUNT = "receiver_account";
+  static final String AMOUNT = "amount";
+  static final String CURRENCY = "currency";
+  static final String EVENT_TIME = "event_time";
+  static final String PAYMENT_METHOD = "payment_method";
+  static final String MERCHANT_CATEGORY = "merchant_category";
+  static final String COUNTRY = "country";
+
+  private static final Set<String> KNOWN_FIELDS =
+      Set.of(
+          TRANSACTION_ID,
+          SENDER_ACCOUNT,
+          RECEIVER_ACCOUNT,
+          AMOUNT,
+          CURRENCY,
+          EVENT_TIME,
+          PAYMENT_METHOD,
+          MERCHANT_CATEGORY,
+          COUNTRY);
+
+  private static final Pattern CURRENCY_CODE = Pattern.compile("[A-Z]{3}");
+  private static final int MONEY_SCALE = 2;
+  /** BigQuery NUMERIC holds 29 digits before the decimal point. */
+  private static final int MAX_INTEGER_DIGITS = 29;
+  /** BigQuery TIMESTAMP covers years 0001 to 9999. */
+  private static final int MIN_YEAR = 1;
+
+  private static final int MAX_YEAR = 9999;
+
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          // Two values for one field make a payment ambiguous: refuse rather than pick one.
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  private static final JsonFactory FACTORY = MAPPER.getFactory();
+
+  private PaymentJsonParser() {}
+
+  /** The result of reading one record: a {@link Valid} payment or a {@link Rejected} record. */
+  public sealed interface Outcome permits Valid, Rejected {}
+
+  /** The record is a payment. */
+  public record Valid(Payment payment) implements Outcome {}
+
+  /**
+   * The record is not a payment. The transaction id and event time are kept when they could be
+   * read, so a dead letter can still be traced to the payment it meant.
+   */
+  public record Rejected(
+      ErrorKind kind, String message, @Nullable String transactionId, @Nullable Instant eventTime)
+      implements Outcome {}
+
+  public static Outcome parse(byte @Nullable [] value, KafkaCoordinates source, Instant receivedAt) {
+    if (value == null || value.length == 0) {
+      return new Rejected(ErrorKind.UNPARSEABLE, "empty record (tombstone or no payload)", null, null);
+    }
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(value);
+    } catch (IOException e) {
+      return new Rejected(ErrorKind.UNPARSEABLE, "not valid JSON: " + firstLine(e), null, null);
+    }
+    if (root == null || !root.isObject()) {
+      return new Rejected(ErrorKind.UNPARSEABLE, "not a JSON object", null, null);
+    }
+    String transactionId = textOrNull(root.get(TRANSACTION_ID));
+    Instant eventTime = null;
+    try {
+      eventTime = eventTime(root.get(EVENT_TIME));
+      Payment payment =
+          Payment.builder()
+              .setTransactionId(requiredText(root, TRANSACTION_ID))
+              .setSenderAccount(requiredText(root, SENDER_ACCOUNT))
+              .setReceiverAccount(requiredText(root, RECEIVER_ACCOUNT))
+              .setAmount(amount(root.get(AMOUNT)))
+              .setCurrency(currency(root.get(CURRENCY)))
+              .setEventTime(eventTime)
+              .setPaymentMethod(optionalText(root, PAYMENT_METHOD))
+              .setMerchantCategory(optionalText(root, MERCHANT_CATEGORY))
+              .setCountry(optionalText(root, COUNTRY))
+              .setExtraAttributesJson(extraAttributes((ObjectNode) root))
+              .setSource(source)
+              .setReceivedAt(receivedAt)
+              .setRawValue(value)
+              .build();
+      return new Valid(payment);
+    } catch (FieldProblem problem) {
+      return new Rejected(problem.kind, problem.getMessage(), transactionId, eventTime);
+    }
+  }
+
+  /**
+   * The event time of a record, read without building the whole tree, or null when the record
+   * has none that parses. Used by the Kafka timestamp policy, which sees every record first.
+   */
+  public static @Nullable Instant eventTimeOf(byte @Nullable [] value) {
+    if (value == null || value.length == 0) {
+      return null;
+    }
+    try (JsonParser parser = FACTORY.createParser(value)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        JsonToken token = parser.nextToken();
+        if (EVENT_TIME.equals(field)) {
+          return token == JsonToken.VALUE_STRING ? parseTimestamp(parser.getText()) : null;
+        }
+        parser.skipChildren();
+      }
+      return null;
+    } catch (IOException | FieldProblem e) {
+      return null;
+    }
+  }
+
+  private static String requiredText(JsonNode root, String field) {
+    JsonNode node = root.get(field);
+    if (node == null || node.isNull()) {
+      throw new FieldProblem(ErrorKind.MISSING_FIELD, "missing required field " + field);
+    }
+    if (!node.isTextual()) {
+      throw new FieldProblem(ErrorKind.INVALID_FIELD, field + " must be a string");
+    }
+    String text = node.textValue().strip();
+    if (text.isEmpty()) {
+      throw new FieldProblem(ErrorKind.MISSING_FIELD, "required field " + field + " is blank");
+    }
+    return text;
+  }
+
+  private static @Nullable String optionalText(JsonNode root, String field) {
+    JsonNode node = root.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw new FieldProblem(ErrorKind.INVALID_FIELD, field + " must be a string");
+    }
+    return node.textValue();
+  }
+
+  private static @Nullable String textOrNull(@Nullable JsonNode node) {
+    return node != null && node.isTextual() && !node.textValue().isBlank()
+        ? node.textValue().strip()
+        : null;
+  }
+
+  private static BigDecimal amount(@Nullable JsonNode node) {
+    if (node == null || node.isNull()) {
+      throw new FieldProblem(ErrorKind.MISSING_FIELD, "missing required field " + AMOUNT);
+    }
+    BigDecimal amount;
+    if (node.isNumber()) {
+      amount = node.decimalValue();
+    } else if (node.isTextual()) {
+      try {
+        amount = new BigDecimal(node.textValue().strip());
+      } catch (NumberFormatException e) {
+        throw new FieldProblem(
+            ErrorKind.INVALID_FIELD, "amount is not a decimal number: " + node.textValue());
+      }
+    } else {
+      throw new FieldProblem(ErrorKind.INVALID_FIELD, "amount must be a number");
+    }
+    if (amount.signum() <= 0) {
+      throw new FieldProblem(
+          ErrorKind.INVALID_FIELD, "amount must be greater than 0, was " + amount.toPlainString());
+    }
+    BigDecimal exact = amount.stripTrailingZeros();
+    if (exact.scale() > MONEY_SCALE) {
+      throw new FieldProblem(
+          ErrorKind.INVALID_FIELD,
+          "amount has more than " + MONEY_SCALE + " decimal places: " + amount.toPlainString());
+    }
+    if (exact.precision() - exact.scale() > MAX_INTEGER_DIGITS) {
+      throw new FieldProblem(ErrorKind.INVALID_FIELD, "amount is too large for NUMERIC");
+    }
+    return exact.setScale(MONEY_SCALE);
+  }
+
+  private static String currency(@Nullable JsonNode node) {
+    if (node == null || node.isNull() || (node.isTextual() && node.textValue().isBlank())) {
+      throw new FieldProblem(ErrorKind.MISSING_FIELD, "missing required field " + CURRENCY);
+    }
+    String code = node.isTextual() ? node.textValue() : node.toString();
+    if (!node.isTextual() || !CURRENCY_CODE.matcher(code).matches()) {
+      throw new FieldProblem(
+          ErrorKind.INVALID_FIELD, "currency must be 3 upper-case letters, was " + code);
+    }
+    if (!isIso4217(code)) {
+      throw new FieldProblem(ErrorKind.INVALID_FIELD, "currency is not an ISO 4217 code: " + code);
+    }
+    return code;
+  }
+
+  private static boolean isIso4217(String code) {
+    try {
+      Currency.getInstance(code);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static Instant eventTime(@Nullable JsonNode node) {
+    if (node == null || node.isNull()) {
+      throw new FieldProblem(ErrorKind.MISSING_FIELD, "missing required field " + EVENT_TIME);
+    }
+    if (!node.isTextual()) {
+      throw new FieldProblem(
+          ErrorKind.BAD_TIMESTAMP, "event_time must be an RFC 3339 string, was " + node);
+    }
+    return parseTimestamp(node.textValue());
+  }
+
+  private static Instant parseTimestamp(String text) {
+    OffsetDateTime parsed;
+    try {
+      parsed = OffsetDateTime.parse(text.strip(), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    } catch (DateTimeParseException e) {
+      throw new FieldProblem(
+          ErrorKind.BAD_TIMESTAMP, "event_time is not an RFC 3339 timestamp: " + text);
+    }
+    int year = parsed.toInstant().atOffset(java.time.ZoneOffset.UTC).getYear();
+    if (year < MIN_YEAR || year > MAX_YEAR) {
+      throw new FieldProblem(
+          ErrorKind.BAD_TIMESTAMP, "event_time is outside years 0001-9999: " + text);
+    }
+    return new Instant(parsed.toInstant().toEpochMilli());
+  }
+
+  private static @Nullable String extraAttributes(ObjectNode root) {
+    ObjectNode extra = null;
+    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      if (!KNOWN_FIELDS.contains(field.getKey())) {
+        if (extra == null) {
+          extra = MAPPER.createObjectNode();
+        }
+        extra.set(field.getKey(), field.getValue());
+      }
+    }
+    return extra == null ? null : extra.toString();
+  }
+
+  private static String firstLine(Exception e) {
+    String message = String.valueOf(e.getMessage());
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** A rule broken by one field; caught inside this class, never escapes it. */
+  private static final class FieldProblem extends RuntimeException {
+    private final ErrorKind kind;
+
+    FieldProblem(ErrorKind kind, String message) {
+      super(message, null, false, false);
+      this.kind = kind;
+    }
+  }
+}
