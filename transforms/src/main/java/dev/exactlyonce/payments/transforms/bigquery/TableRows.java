@@ -1,0 +1,104 @@
+package dev.exactlyonce.payments.transforms.bigquery;
+
+import com.google.api.services.bigquery.model.TableRow;
+import dev.exactlyonce.payments.model.DeadLetter;
+import dev.exactlyonce.payments.model.DuplicateAudit;
+import dev.exactlyonce.payments.model.KafkaCoordinates;
+import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.model.WindowMetrics;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * One {@link TableRow} per model value, in the column names and value forms of {@link
+ * TableSchemas}: NUMERIC as plain decimal strings (exact), TIMESTAMP as RFC 3339 strings, BYTES
+ * as byte arrays, JSON as JSON text.
+ */
+public final class TableRows {
+  private TableRows() {}
+
+  public static TableRow transaction(Payment payment) {
+    KafkaCoordinates source = payment.getSource();
+    TableRow row =
+        new TableRow()
+            .set("transaction_id", payment.getTransactionId())
+            .set("sender_account", payment.getSenderAccount())
+            .set("receiver_account", payment.getReceiverAccount())
+            .set("amount", payment.getAmount().toPlainString())
+            .set("currency", payment.getCurrency())
+            .set("event_time", timestamp(payment.getEventTime()))
+            .set("kafka_topic", source.getTopic())
+            .set("kafka_partition", (long) source.getPartition())
+            .set("kafka_offset", source.getOffset())
+            .set("received_at", timestamp(payment.getReceivedAt()));
+    setIfPresent(row, "payment_method", payment.getPaymentMethod());
+    setIfPresent(row, "merchant_category", payment.getMerchantCategory());
+    setIfPresent(row, "country", payment.getCountry());
+    setIfPresent(row, "attributes", payment.getExtraAttributesJson());
+    return row;
+  }
+
+  public static TableRow fraud(ScoredPayment scored) {
+    return transaction(scored.getPayment())
+        .set("risk_score", (long) scored.getRiskScore())
+        .set("risk_level", scored.getRiskLevel().name())
+        .set("risk_reasons", scored.getRiskReasons());
+  }
+
+  public static TableRow metrics(WindowMetrics metrics) {
+    return new TableRow()
+        .set("window_start", timestamp(metrics.getWindowStart()))
+        .set("window_end", timestamp(metrics.getWindowEnd()))
+        .set("currency", metrics.getCurrency())
+        .set("payment_count", metrics.getPaymentCount())
+        .set("total_amount", metrics.getTotalAmount().toPlainString())
+        .set("average_amount", metrics.getAverageAmount().toPlainString())
+        .set("max_amount", metrics.getMaxAmount().toPlainString())
+        .set("high_risk_count", metrics.getHighRiskCount())
+        .set("pane_index", metrics.getPaneIndex())
+        .set("pane_timing", metrics.getPaneTiming());
+  }
+
+  public static TableRow audit(DuplicateAudit audit) {
+    return new TableRow()
+        .set("transaction_id", audit.getTransactionId())
+        .set("event_time", timestamp(audit.getEventTime()))
+        .set("first_seen_at", timestamp(audit.getFirstSeenAt()))
+        .set("last_seen_at", timestamp(audit.getLastSeenAt()))
+        .set("duplicate_copies", audit.getDuplicateCopies());
+  }
+
+  public static TableRow deadLetter(DeadLetter deadLetter) {
+    TableRow row =
+        new TableRow()
+            .set("error_kind", deadLetter.getErrorKind().name())
+            .set("message", deadLetter.getMessage());
+    KafkaCoordinates source = deadLetter.getSource();
+    if (source != null) {
+      row.set("kafka_topic", source.getTopic())
+          .set("kafka_partition", (long) source.getPartition())
+          .set("kafka_offset", source.getOffset());
+    }
+    setIfPresent(row, "raw_key", deadLetter.getRawKey());
+    setIfPresent(row, "raw_value", deadLetter.getRawValue());
+    setIfPresent(row, "transaction_id", deadLetter.getTransactionId());
+    setIfPresent(row, "event_time", timestampOrNull(deadLetter.getEventTime()));
+    setIfPresent(row, "received_at", timestampOrNull(deadLetter.getReceivedAt()));
+    return row;
+  }
+
+  private static String timestamp(Instant instant) {
+    return instant.toString();
+  }
+
+  private static @Nullable String timestampOrNull(@Nullable Instant instant) {
+    return instant == null ? null : timestamp(instant);
+  }
+
+  private static void setIfPresent(TableRow row, String column, @Nullable Object value) {
+    if (value != null) {
+      row.set(column, value);
+    }
+  }
+}

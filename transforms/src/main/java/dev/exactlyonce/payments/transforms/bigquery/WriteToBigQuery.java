@@ -1,0 +1,247 @@
+package dev.exactlyonce.payments.transforms.bigquery;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.services.bigquery.model.Clustering;
+import com.google.api.services.bigquery.model.TableRow;
+import com.google.api.services.bigquery.model.TableSchema;
+import com.google.api.services.bigquery.model.TimePartitioning;
+import dev.exactlyonce.payments.model.DeadLetter;
+import dev.exactlyonce.payments.model.DuplicateAudit;
+import dev.exactlyonce.payments.model.ErrorKind;
+import dev.exactlyonce.payments.model.KafkaCoordinates;
+import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.model.WindowMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.CreateDisposition;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
+import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the five tables through BigQueryIO's Storage Write API, exactly-once method ({@link
+ * Method#STORAGE_WRITE_API}): rows are appended to buffered streams at offsets kept in Beam state
+ * and flushed every {@link #withTriggeringFrequency triggering frequency}. Tables are created if
+ * needed with explicit schemas; {@code payment_transactions} is partitioned by day of {@code
+ * event_time} and clustered by {@code sender_account, currency}.
+ *
+ * <p>Rows BigQuery refuses are not lost: refusals from the four payment tables become {@link
+ * ErrorKind#WRITE_FAILED} dead letters; refusals from the dead-letter table itself are counted
+ * ({@code dead_letter_write_failures}) and logged with the row.
+ *
+ * <p>Input: a tuple with the tags below. Whatever their windows, rows are moved to the global
+ * window first, so no write stage can drop a late pane.
+ */
+public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
+
+  public static final TupleTag<Payment> TRANSACTIONS = new TupleTag<Payment>() {};
+  public static final TupleTag<ScoredPayment> FRAUD = new TupleTag<ScoredPayment>() {};
+  public static final TupleTag<WindowMetrics> METRICS = new TupleTag<WindowMetrics>() {};
+  public static final TupleTag<DuplicateAudit> AUDIT = new TupleTag<DuplicateAudit>() {};
+  public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<DeadLetter>() {};
+
+  public static final Duration DEFAULT_TRIGGERING_FREQUENCY = Duration.standardSeconds(5);
+  /** Zero lets the runner pick the number of streams (auto-sharding). */
+  public static final int AUTO_SHARDING = 0;
+
+  private static final Logger LOG = LoggerFactory.getLogger(WriteToBigQuery.class);
+
+  private final BigQueryTables tables;
+  private final Duration triggeringFrequency;
+  private final int numStreams;
+  private final @Nullable BigQueryServices services;
+
+  private WriteToBigQuery(
+      BigQueryTables tables,
+      Duration triggeringFrequency,
+      int numStreams,
+      @Nullable BigQueryServices services) {
+    if (numStreams < 0) {
+      throw new IllegalArgumentException("number of write streams must be >= 0, was " + numStreams);
+    }
+    if (!triggeringFrequency.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException(
+          "triggering frequency must be positive, was " + triggeringFrequency);
+    }
+    this.tables = tables;
+    this.triggeringFrequency = triggeringFrequency;
+    this.numStreams = numStreams;
+    this.services = services;
+  }
+
+  public static WriteToBigQuery to(BigQueryTables tables) {
+    return new WriteToBigQuery(tables, DEFAULT_TRIGGERING_FREQUENCY, AUTO_SHARDING, null);
+  }
+
+  /** How often appended rows are flushed and become visible. */
+  public WriteToBigQuery withTriggeringFrequency(Duration frequency) {
+    return new WriteToBigQuery(tables, frequency, numStreams, services);
+  }
+
+  /** Write streams per table; {@link #AUTO_SHARDING} lets the runner decide. */
+  public WriteToBigQuery withNumStreams(int numStreams) {
+    return new WriteToBigQuery(tables, triggeringFrequency, numStreams, services);
+  }
+
+  /** Another BigQuery service implementation: the local stand-in, or a test fake. */
+  public WriteToBigQuery withServices(BigQueryServices services) {
+    return new WriteToBigQuery(tables, triggeringFrequency, numStreams, services);
+  }
+
+  @Override
+  public PDone expand(PCollectionTuple input) {
+    PCollection<DeadLetter> refusedTransactions =
+        refusals(
+            write(input.get(TRANSACTIONS), "Transactions", tables.transactions(), TableRows::transaction, TableSchemas.transactions(), true),
+            tables.transactions());
+    PCollection<DeadLetter> refusedFraud =
+        refusals(
+            write(input.get(FRAUD), "Fraud", tables.fraud(), TableRows::fraud, TableSchemas.fraud(), false),
+            tables.fraud());
+    PCollection<DeadLetter> refusedMetrics =
+        refusals(
+            write(input.get(METRICS), "Metrics", tables.metrics(), TableRows::metrics, TableSchemas.metrics(), false),
+            tables.metrics());
+    PCollection<DeadLetter> refusedAudit =
+        refusals(
+            write(input.get(AUDIT), "Audit", tables.audit(), TableRows::audit, TableSchemas.audit(), false),
+            tables.audit());
+
+    PCollection<DeadLetter> deadLetters =
+        PCollectionList.of(inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))
+            .and(refusedTransactions)
+            .and(refusedFraud)
+            .and(refusedMetrics)
+            .and(refusedAudit)
+            .apply("AllDeadLetters", Flatten.pCollections());
+    write(deadLetters, "DeadLetter", tables.deadLetter(), TableRows::deadLetter, TableSchemas.deadLetter(), false)
+        .getFailedStorageApiInserts()
+        .apply("LogRefusedDeadLetters", ParDo.of(new LogRefusedFn()));
+    return PDone.in(input.getPipeline());
+  }
+
+  private <T> WriteResult write(
+      PCollection<T> rows,
+      String name,
+      String table,
+      SerializableFunction<T, TableRow> format,
+      TableSchema schema,
+      boolean partitionedByEventTime) {
+    BigQueryIO.Write<T> write =
+        BigQueryIO.<T>write()
+            .to(tables.spec(table))
+            .withSchema(schema)
+            .withFormatFunction(format)
+            .withMethod(Method.STORAGE_WRITE_API)
+            .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
+            .withWriteDisposition(WriteDisposition.WRITE_APPEND);
+    if (rows.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      write = write.withTriggeringFrequency(triggeringFrequency);
+      write =
+          numStreams == AUTO_SHARDING
+              ? write.withAutoSharding()
+              : write.withNumStorageWriteApiStreams(numStreams);
+    }
+    if (partitionedByEventTime) {
+      write =
+          write
+              .withTimePartitioning(new TimePartitioning().setType("DAY").setField("event_time"))
+              .withClustering(new Clustering().setFields(List.of("sender_account", "currency")));
+    }
+    if (services != null) {
+      write = write.withTestServices(services).withoutValidation();
+    }
+    return inGlobalWindow(rows, name).apply("Write" + name, write);
+  }
+
+  private static <T> PCollection<T> inGlobalWindow(PCollection<T> rows, String name) {
+    return rows.apply(
+        "GlobalWindow" + name,
+        Window.<T>into(new GlobalWindows())
+            .triggering(DefaultTrigger.of())
+            .discardingFiredPanes()
+            .withAllowedLateness(Duration.ZERO));
+  }
+
+  private PCollection<DeadLetter> refusals(WriteResult result, String table) {
+    return result
+        .getFailedStorageApiInserts()
+        .apply("Refused" + table, ParDo.of(new RefusalToDeadLetterFn(table)))
+        .setCoder(SchemaCoders.of(result.getPipeline(), DeadLetter.class));
+  }
+
+  private static final class RefusalToDeadLetterFn
+      extends DoFn<BigQueryStorageApiInsertError, DeadLetter> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final String table;
+    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "rows_refused");
+
+    RefusalToDeadLetterFn(String table) {
+      this.table = table;
+    }
+
+    @ProcessElement
+    public void process(@Element BigQueryStorageApiInsertError error, OutputReceiver<DeadLetter> out)
+        throws JsonProcessingException {
+      refused.inc();
+      TableRow row = error.getRow();
+      Object transactionId = row.get("transaction_id");
+      out.output(
+          DeadLetter.builder()
+              .setErrorKind(ErrorKind.WRITE_FAILED)
+              .setMessage("BigQuery refused a row of " + table + ": " + error.getErrorMessage())
+              .setSource(sourceOf(row))
+              .setRawValue(JSON.writeValueAsString(row).getBytes(StandardCharsets.UTF_8))
+              .setTransactionId(transactionId == null ? null : transactionId.toString())
+              .build());
+    }
+
+    private static @Nullable KafkaCoordinates sourceOf(TableRow row) {
+      Object topic = row.get("kafka_topic");
+      Object partition = row.get("kafka_partition");
+      Object offset = row.get("kafka_offset");
+      if (topic == null || partition == null || offset == null) {
+        return null;
+      }
+      return KafkaCoordinates.of(
+          topic.toString(),
+          Integer.parseInt(partition.toString()),
+          Long.parseLong(offset.toString()));
+    }
+  }
+
+  private static final class LogRefusedFn extends DoFn<BigQueryStorageApiInsertError, Void> {
+    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "dead_letter_write_failures");
+
+    @ProcessElement
+    public void process(@Element BigQueryStorageApiInsertError error) {
+      refused.inc();
+      LOG.error("BigQuery refused a dead-letter row ({}): {}", error.getErrorMessage(), error.getRow());
+    }
+  }
+}
