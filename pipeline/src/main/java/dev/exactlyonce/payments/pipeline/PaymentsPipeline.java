@@ -1,0 +1,118 @@
+package dev.exactlyonce.payments.pipeline;
+
+import dev.exactlyonce.payments.model.DeadLetter;
+import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
+import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
+import dev.exactlyonce.payments.transforms.kafka.PaymentTimestampPolicy;
+import dev.exactlyonce.payments.transforms.parse.ParsePayments;
+import java.io.PrintStream;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Kafka to BigQuery, exactly once: read, parse, deduplicate, score, aggregate, write.
+ *
+ * <pre>
+ *   ReadFromKafka -> ParsePayments -> DeduplicatePayments -> FraudScoring -> PaymentMetrics
+ *                        |                  |  \__ audit ____________________________.
+ *                        '-- dead letters --'-- LATE ---------------> WriteToBigQuery (5 tables)
+ * </pre>
+ *
+ * <p>The runner comes from {@code --runner} at launch.
+ */
+public final class PaymentsPipeline {
+  private PaymentsPipeline() {}
+
+  public static void main(String[] args) {
+    int status = run(args, System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /** Parses, builds and runs; returns the process exit status. */
+  static int run(String[] args, PrintStream err) {
+    PipelineConfig config;
+    try {
+      config = PipelineConfig.from(parseOptions(args));
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.println("Run with --help=" + PaymentsPipelineOptions.class.getName() + " for every option.");
+      return 2;
+    }
+    Pipeline pipeline = Pipeline.create(config.options());
+    fromKafka(pipeline, config);
+    pipeline.run().waitUntilFinish();
+    return 0;
+  }
+
+  public static PaymentsPipelineOptions parseOptions(String... args) {
+    PipelineOptionsFactory.register(PaymentsPipelineOptions.class);
+    PaymentsPipelineOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(PaymentsPipelineOptions.class);
+    options.setStreaming(true);
+    return options;
+  }
+
+  /** The whole graph, reading from the Kafka topic of the options. */
+  public static PDone fromKafka(Pipeline pipeline, PipelineConfig config) {
+    return process(pipeline.apply("ReadFromKafka", readFromKafka(config)), config, null);
+  }
+
+  /**
+   * Everything after the read. Tests feed it a {@code TestStream} of Kafka records; {@code
+   * services} replaces BigQuery (the local stand-in, or a fake), or is null for the real one.
+   */
+  public static PDone process(
+      PCollection<KafkaRecord<byte[], byte[]>> records,
+      PipelineConfig config,
+      @Nullable BigQueryServices services) {
+    PCollectionTuple parsed = records.apply("ParsePayments", ParsePayments.create());
+    PCollectionTuple deduplicated =
+        parsed.get(ParsePayments.PAYMENTS).apply("DeduplicatePayments", config.deduplicate());
+    PCollection<Payment> unique = deduplicated.get(DeduplicatePayments.UNIQUE);
+    PCollection<ScoredPayment> scored = unique.apply("FraudScoring", config.fraudScoring());
+    PCollection<DeadLetter> deadLetters =
+        PCollectionList.of(parsed.get(ParsePayments.DEAD_LETTERS))
+            .and(deduplicated.get(DeduplicatePayments.LATE))
+            .apply("CollectDeadLetters", Flatten.pCollections());
+
+    WriteToBigQuery write = services == null ? config.write() : config.write().withServices(services);
+    return PCollectionTuple.of(WriteToBigQuery.TRANSACTIONS, unique)
+        .and(WriteToBigQuery.FRAUD, scored)
+        .and(WriteToBigQuery.METRICS, scored.apply("PaymentMetrics", config.metrics()))
+        .and(WriteToBigQuery.AUDIT, deduplicated.get(DeduplicatePayments.AUDIT))
+        .and(WriteToBigQuery.DEAD_LETTERS, deadLetters)
+        .apply("WriteToBigQuery", write);
+  }
+
+  static KafkaIO.Read<byte[], byte[]> readFromKafka(PipelineConfig config) {
+    PaymentsPipelineOptions options = config.options();
+    return KafkaIO.<byte[], byte[]>read()
+        .withBootstrapServers(options.getBootstrapServers())
+        .withTopic(options.getTopic())
+        .withKeyDeserializer(ByteArrayDeserializer.class)
+        .withValueDeserializer(ByteArrayDeserializer.class)
+        .withConsumerConfigUpdates(
+            Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, options.getConsumerGroup(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.startingOffsets()))
+        .withReadCommitted()
+        .commitOffsetsInFinalize()
+        .withTimestampPolicyFactory(PaymentTimestampPolicy.factory(config.maxOutOfOrderness()));
+  }
+}

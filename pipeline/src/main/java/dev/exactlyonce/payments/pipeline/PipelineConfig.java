@@ -1,0 +1,145 @@
+package dev.exactlyonce.payments.pipeline;
+
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
+import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
+import dev.exactlyonce.payments.transforms.fraud.FraudRules;
+import dev.exactlyonce.payments.transforms.fraud.FraudScoring;
+import dev.exactlyonce.payments.transforms.metrics.PaymentMetrics;
+import java.math.BigDecimal;
+import java.util.Locale;
+import org.joda.time.Duration;
+
+/**
+ * The pipeline's options, checked once at launch and turned into the transforms' own
+ * configuration. Every problem is reported as an {@link InvalidOptionException} naming the option.
+ */
+public final class PipelineConfig {
+  private final PaymentsPipelineOptions options;
+  private final Duration maxOutOfOrderness;
+  private final DeduplicatePayments deduplicate;
+  private final FraudScoring fraudScoring;
+  private final PaymentMetrics metrics;
+  private final WriteToBigQuery write;
+
+  private PipelineConfig(PaymentsPipelineOptions options) {
+    this.options = options;
+    required("bootstrapServers", options.getBootstrapServers());
+    required("topic", options.getTopic());
+    required("consumerGroup", options.getConsumerGroup());
+    startingOffsets(options.getStartingOffsets());
+
+    maxOutOfOrderness = Duration.standardSeconds(atLeast("maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0));
+    Duration horizon = Duration.standardMinutes(atLeast("dedupHorizonMinutes", options.getDedupHorizonMinutes(), 1));
+    Duration dedupWindow = Duration.standardSeconds(atLeast("dedupWindowSeconds", options.getDedupWindowSeconds(), 1));
+    deduplicate = DeduplicatePayments.create().withHorizon(horizon).withWindowSize(dedupWindow);
+
+    BigDecimal high = decimal("fraudHighAmount", options.getFraudHighAmount());
+    BigDecimal medium = decimal("fraudMediumAmount", options.getFraudMediumAmount());
+    if (medium.signum() <= 0 || high.compareTo(medium) <= 0) {
+      throw new InvalidOptionException(
+          "fraudHighAmount", "must be greater than --fraudMediumAmount, and both greater than 0");
+    }
+    int velocityMax = (int) atLeast("velocityMaxPayments", options.getVelocityMaxPayments() == null ? null : options.getVelocityMaxPayments().longValue(), 1);
+    Duration velocityWindow = Duration.standardMinutes(atLeast("velocityWindowMinutes", options.getVelocityWindowMinutes(), 1));
+    // A payment can reach scoring and metrics as late as the deduplication horizon plus its window.
+    Duration lateness = horizon.plus(dedupWindow);
+    fraudScoring =
+        FraudScoring.create()
+            .withRules(FraudRules.defaults().withAmountThresholds(medium, high).withVelocity(velocityMax, velocityWindow))
+            .withLateness(lateness);
+    metrics =
+        PaymentMetrics.create()
+            .withWindowSize(Duration.standardSeconds(atLeast("metricsWindowSeconds", options.getMetricsWindowSeconds(), 1)))
+            .withAllowedLateness(lateness);
+
+    write =
+        WriteToBigQuery.to(tables(options))
+            .withTriggeringFrequency(
+                Duration.standardSeconds(atLeast("writeTriggeringFrequencySeconds", options.getWriteTriggeringFrequencySeconds(), 1)))
+            .withNumStreams((int) atLeast("writeStreams", options.getWriteStreams() == null ? null : options.getWriteStreams().longValue(), 0));
+  }
+
+  public static PipelineConfig from(PaymentsPipelineOptions options) {
+    return new PipelineConfig(options);
+  }
+
+  public PaymentsPipelineOptions options() {
+    return options;
+  }
+
+  public Duration maxOutOfOrderness() {
+    return maxOutOfOrderness;
+  }
+
+  public String startingOffsets() {
+    return options.getStartingOffsets().toLowerCase(Locale.ROOT);
+  }
+
+  public DeduplicatePayments deduplicate() {
+    return deduplicate;
+  }
+
+  public FraudScoring fraudScoring() {
+    return fraudScoring;
+  }
+
+  public PaymentMetrics metrics() {
+    return metrics;
+  }
+
+  public WriteToBigQuery write() {
+    return write;
+  }
+
+  private static BigQueryTables tables(PaymentsPipelineOptions options) {
+    String project = options.getOutputProject() != null ? options.getOutputProject() : options.getProject();
+    if (project == null || project.isBlank()) {
+      throw new InvalidOptionException("outputProject", "(or --project) is required: the project of the output dataset");
+    }
+    try {
+      return BigQueryTables.in(project, options.getDataset())
+          .withTableNames(
+              options.getTransactionsTable(),
+              options.getFraudTable(),
+              options.getMetricsTable(),
+              options.getAuditTable(),
+              options.getDeadLetterTable());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidOptionException("outputProject/--dataset/--*Table", "has " + e.getMessage());
+    }
+  }
+
+  private static void required(String option, String value) {
+    if (value == null || value.isBlank()) {
+      throw new InvalidOptionException(option, "is required");
+    }
+  }
+
+  private static void startingOffsets(String value) {
+    required("startingOffsets", value);
+    String lower = value.toLowerCase(Locale.ROOT);
+    if (!lower.equals("earliest") && !lower.equals("latest")) {
+      throw new InvalidOptionException("startingOffsets", "must be earliest or latest, was " + value);
+    }
+  }
+
+  private static long atLeast(String option, Long value, long minimum) {
+    if (value == null) {
+      throw new InvalidOptionException(option, "is required");
+    }
+    if (value < minimum) {
+      throw new InvalidOptionException(option, "must be at least " + minimum + ", was " + value);
+    }
+    return value;
+  }
+
+  private static BigDecimal decimal(String option, String value) {
+    required(option, value);
+    try {
+      return new BigDecimal(value.strip());
+    } catch (NumberFormatException e) {
+      throw new InvalidOptionException(option, "must be a decimal number, was " + value);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.exactlyonce.payments.pipeline;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Deduplication, fraud rules and metrics windows. */
+public interface ProcessingOptions extends PipelineOptions {
+  @Description(
+      "Deduplication horizon in minutes: copies of a payment arriving up to this long after the "
+          + "watermark passed its event time are dropped as duplicates; later ones go to "
+          + "dead_letter as LATE.")
+  @Default.Long(60)
+  Long getDedupHorizonMinutes();
+
+  void setDedupHorizonMinutes(Long value);
+
+  @Description(
+      "Size in seconds of the event-time windows deduplication runs in; the horizon's precision.")
+  @Default.Long(60)
+  Long getDedupWindowSeconds();
+
+  void setDedupWindowSeconds(Long value);
+
+  @Description("Size in seconds of the event-time windows of payment_metrics.")
+  @Default.Long(60)
+  Long getMetricsWindowSeconds();
+
+  void setMetricsWindowSeconds(Long value);
+
+  @Description("Amounts above this are HIGH risk (decimal, in the payment's currency).")
+  @Default.String("5000")
+  String getFraudHighAmount();
+
+  void setFraudHighAmount(String value);
+
+  @Description("Amounts above this are MEDIUM risk (decimal, in the payment's currency).")
+  @Default.String("1000")
+  String getFraudMediumAmount();
+
+  void setFraudMediumAmount(String value);
+
+  @Description("A sender with more than this many payments in the velocity window trips VELOCITY.")
+  @Default.Integer(5)
+  Integer getVelocityMaxPayments();
+
+  void setVelocityMaxPayments(Integer value);
+
+  @Description("Length in minutes of the sliding event-time velocity window.")
+  @Default.Long(10)
+  Long getVelocityWindowMinutes();
+
+  void setVelocityWindowMinutes(Long value);
+}
