@@ -50,7 +50,7 @@ public final class PaymentsPipeline {
     try {
       config = PipelineConfig.from(parseOptions(args));
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
+      err.println("error: " + namingTheOption(e.getMessage(), args));
       err.println("Run with --help=" + PaymentsPipelineOptions.class.getName() + " for every option.");
       return 2;
     }
@@ -58,6 +58,23 @@ public final class PaymentsPipeline {
     fromKafka(pipeline, config);
     pipeline.run().waitUntilFinish();
     return 0;
+  }
+
+  /**
+   * Beam reports a value of the wrong type with the value but not the option; put the option in
+   * front so the user knows which one to fix.
+   */
+  static String namingTheOption(String message, String[] args) {
+    if (message == null || message.contains("--")) {
+      return message;
+    }
+    for (String arg : args) {
+      int equals = arg.indexOf('=');
+      if (arg.startsWith("--") && equals > 2 && message.contains("\"" + arg.substring(equals + 1) + "\"")) {
+        return arg.substring(0, equals) + ": " + message;
+      }
+    }
+    return message;
   }
 
   public static PaymentsPipelineOptions parseOptions(String... args) {

@@ -1,0 +1,105 @@
+package dev.exactlyonce.payments.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.joda.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PipelineOptionsTest {
+  private static final String[] MINIMAL = {"--bootstrapServers=broker:9092", "--project=my-project"};
+
+  private static PipelineConfig configWith(String... extra) {
+    List<String> args = new ArrayList<>(List.of(MINIMAL));
+    args.addAll(List.of(extra));
+    return PipelineConfig.from(PaymentsPipeline.parseOptions(args.toArray(new String[0])));
+  }
+
+  @Test
+  void defaultsMatchTheProductDefaults() {
+    PipelineConfig config = configWith();
+    PaymentsPipelineOptions options = config.options();
+    assertEquals("payments", options.getTopic());
+    assertEquals("earliest", config.startingOffsets());
+    assertEquals(Duration.standardSeconds(30), config.maxOutOfOrderness());
+    assertEquals(60L, options.getDedupHorizonMinutes());
+    assertEquals(60L, options.getMetricsWindowSeconds());
+    assertEquals("payment_transactions", options.getTransactionsTable());
+    assertTrue(options.isStreaming());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--dedupHorizonMinutes=0|--dedupHorizonMinutes must be at least 1",
+        "--startingOffsets=middle|--startingOffsets must be earliest or latest",
+        "--fraudHighAmount=lots|--fraudHighAmount must be a decimal number",
+        "--fraudHighAmount=500|--fraudHighAmount must be greater than --fraudMediumAmount",
+        "--velocityMaxPayments=0|--velocityMaxPayments must be at least 1",
+        "--metricsWindowSeconds=-5|--metricsWindowSeconds must be at least 1",
+        "--writeStreams=-1|--writeStreams must be at least 0",
+        "--maxOutOfOrdernessSeconds=-1|--maxOutOfOrdernessSeconds must be at least 0",
+        "--dataset=bad-dataset!|invalid BigQuery dataset name",
+      })
+  void badValuesAreRejectedNamingTheOption(String argument, String expectedMessage) {
+    IllegalArgumentException error =
+        assertThrows(IllegalArgumentException.class, () -> configWith(argument));
+    assertTrue(
+        error.getMessage().contains(expectedMessage),
+        () -> "message was: " + error.getMessage());
+  }
+
+  @Test
+  void missingProjectIsNamed() {
+    IllegalArgumentException error =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PipelineConfig.from(PaymentsPipeline.parseOptions("--bootstrapServers=b:9092")));
+    assertTrue(error.getMessage().contains("--outputProject"), error.getMessage());
+  }
+
+  @Test
+  void mainPrintsOneLineNamingTheOptionAndExitsNonZero() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        PaymentsPipeline.run(
+            new String[] {"--project=my-project"}, new PrintStream(err, true, StandardCharsets.UTF_8));
+    String printed = err.toString(StandardCharsets.UTF_8);
+    assertEquals(2, status);
+    assertTrue(printed.startsWith("error: "), printed);
+    assertTrue(printed.contains("--bootstrapServers"), printed);
+    assertFalse(printed.contains("\tat "), "no stack trace: " + printed);
+  }
+
+  @Test
+  void unknownOptionIsNamed() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        PaymentsPipeline.run(
+            new String[] {"--bootstrapServers=b:9092", "--dedupHorizon=5"},
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(2, status);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("dedupHorizon"));
+  }
+
+  @Test
+  void nonNumericValueIsNamed() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status =
+        PaymentsPipeline.run(
+            new String[] {"--bootstrapServers=b:9092", "--dedupHorizonMinutes=soon"},
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(2, status);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("dedupHorizonMinutes"), err.toString(StandardCharsets.UTF_8));
+  }
+}
