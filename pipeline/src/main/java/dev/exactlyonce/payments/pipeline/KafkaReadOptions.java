@@ -42,4 +42,12 @@ public interface KafkaReadOptions extends PipelineOptions {
   Long getMaxOutOfOrdernessSeconds();
 
   void setMaxOutOfOrdernessSeconds(Long value);
+
+  @Description(
+      "Drain the run once this file exists: the watermark jumps to the end of time, every window "
+          + "closes, every table is flushed and the pipeline finishes. For runners whose workers "
+          + "see the file (local runs).")
+  String getDrainSignalFile();
+
+  void setDrainSignalFile(String value);
 }

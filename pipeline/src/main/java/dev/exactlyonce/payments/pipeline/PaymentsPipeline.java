@@ -85,9 +85,15 @@ public final class PaymentsPipeline {
     return options;
   }
 
-  /** The whole graph, reading from the Kafka topic of the options. */
+  /** The whole graph, reading from the Kafka topic of the options, writing to BigQuery. */
   public static PDone fromKafka(Pipeline pipeline, PipelineConfig config) {
-    return process(pipeline.apply("ReadFromKafka", readFromKafka(config)), config, null);
+    return fromKafka(pipeline, config, null);
+  }
+
+  /** The whole graph, writing through {@code services} (null for the real BigQuery). */
+  public static PDone fromKafka(
+      Pipeline pipeline, PipelineConfig config, @Nullable BigQueryServices services) {
+    return process(pipeline.apply("ReadFromKafka", readFromKafka(config)), config, services);
   }
 
   /**
@@ -117,7 +123,7 @@ public final class PaymentsPipeline {
         .apply("WriteToBigQuery", write);
   }
 
-  static KafkaIO.Read<byte[], byte[]> readFromKafka(PipelineConfig config) {
+  public static KafkaIO.Read<byte[], byte[]> readFromKafka(PipelineConfig config) {
     PaymentsPipelineOptions options = config.options();
     return KafkaIO.<byte[], byte[]>read()
         .withBootstrapServers(options.getBootstrapServers())
@@ -130,6 +136,6 @@ public final class PaymentsPipeline {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.startingOffsets()))
         .withReadCommitted()
         .commitOffsetsInFinalize()
-        .withTimestampPolicyFactory(PaymentTimestampPolicy.factory(config.maxOutOfOrderness()));
+        .withTimestampPolicyFactory(PaymentTimestampPolicy.factory(config.maxOutOfOrderness(), config.drainSignal()));
   }
 }

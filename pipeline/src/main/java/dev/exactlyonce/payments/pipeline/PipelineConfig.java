@@ -6,7 +6,9 @@ import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import dev.exactlyonce.payments.transforms.fraud.FraudRules;
 import dev.exactlyonce.payments.transforms.fraud.FraudScoring;
 import dev.exactlyonce.payments.transforms.metrics.PaymentMetrics;
+import dev.exactlyonce.payments.transforms.kafka.DrainSignal;
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.joda.time.Duration;
 
@@ -70,6 +72,11 @@ public final class PipelineConfig {
 
   public Duration maxOutOfOrderness() {
     return maxOutOfOrderness;
+  }
+
+  public DrainSignal drainSignal() {
+    String file = options.getDrainSignalFile();
+    return file == null || file.isBlank() ? DrainSignal.never() : DrainSignal.whenFileExists(Path.of(file));
   }
 
   public String startingOffsets() {

@@ -113,6 +113,10 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
     return new WriteToBigQuery(tables, triggeringFrequency, numStreams, services);
   }
 
+  public BigQueryTables tables() {
+    return tables;
+  }
+
   @Override
   public PDone expand(PCollectionTuple input) {
     PCollection<DeadLetter> refusedTransactions =

@@ -6,6 +6,7 @@ import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -25,33 +26,47 @@ import org.joda.time.Instant;
  */
 public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]> {
 
+  /** The latest timestamp an element of the global window may carry. */
+  private static final Instant LATEST_TIMESTAMP = GlobalWindow.INSTANCE.maxTimestamp();
+
   private final Duration maxOutOfOrderness;
+  private final DrainSignal drain;
   private Instant maxEventTime;
   private Instant reportedWatermark;
 
-  public PaymentTimestampPolicy(Duration maxOutOfOrderness, Optional<Instant> previousWatermark) {
+  PaymentTimestampPolicy(Duration maxOutOfOrderness, Optional<Instant> previousWatermark) {
+    this(maxOutOfOrderness, DrainSignal.never(), previousWatermark);
+  }
+
+  public PaymentTimestampPolicy(
+      Duration maxOutOfOrderness, DrainSignal drain, Optional<Instant> previousWatermark) {
     this.maxOutOfOrderness = maxOutOfOrderness;
+    this.drain = drain;
     this.reportedWatermark = previousWatermark.orElse(BoundedWindow.TIMESTAMP_MIN_VALUE);
     this.maxEventTime = previousWatermark.map(w -> w.plus(maxOutOfOrderness)).orElse(
         BoundedWindow.TIMESTAMP_MIN_VALUE);
   }
 
   /** A factory for KafkaIO's {@code withTimestampPolicyFactory}. */
-  public static TimestampPolicyFactory<byte[], byte[]> factory(Duration maxOutOfOrderness) {
+  public static TimestampPolicyFactory<byte[], byte[]> factory(
+      Duration maxOutOfOrderness, DrainSignal drain) {
     return (partition, previousWatermark) ->
-        new PaymentTimestampPolicy(maxOutOfOrderness, previousWatermark);
+        new PaymentTimestampPolicy(maxOutOfOrderness, drain, previousWatermark);
   }
 
   @Override
   public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
     Instant eventTime = PaymentJsonParser.eventTimeOf(record.getKV().getValue());
-    if (eventTime == null) {
-      return reportedWatermark;
+    Instant timestamp = reportedWatermark;
+    if (eventTime != null) {
+      if (eventTime.isAfter(maxEventTime)) {
+        maxEventTime = eventTime;
+      }
+      if (eventTime.isAfter(timestamp)) {
+        timestamp = eventTime;
+      }
     }
-    if (eventTime.isAfter(maxEventTime)) {
-      maxEventTime = eventTime;
-    }
-    return eventTime.isBefore(reportedWatermark) ? reportedWatermark : eventTime;
+    return timestamp.isAfter(LATEST_TIMESTAMP) ? LATEST_TIMESTAMP : timestamp;
   }
 
   @Override
@@ -61,6 +76,10 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
   }
 
   Instant watermarkAt(PartitionContext ctx, Instant now) {
+    if (drain.isRaised()) {
+      reportedWatermark = BoundedWindow.TIMESTAMP_MAX_VALUE;
+      return reportedWatermark;
+    }
     Instant candidate;
     if (maxEventTime.isAfter(now)) {
       candidate = now.minus(maxOutOfOrderness);

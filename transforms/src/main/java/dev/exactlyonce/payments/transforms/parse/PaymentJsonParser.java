@@ -183,36 +183,44 @@ public final class PaymentJsonParser {
   }
 
   private static BigDecimal amount(@Nullable JsonNode node) {
-    if (node == null || node.isNull()) {
+    if (node == null || node.isNull() || (node.isTextual() && node.textValue().isBlank())) {
       throw new FieldProblem(ErrorKind.MISSING_FIELD, "missing required field " + AMOUNT);
     }
     BigDecimal amount;
-    if (node.isNumber()) {
-      amount = node.decimalValue();
-    } else if (node.isTextual()) {
-      try {
+    try {
+      if (node.isNumber()) {
+        amount = node.decimalValue();
+      } else if (node.isTextual()) {
         amount = new BigDecimal(node.textValue().strip());
-      } catch (NumberFormatException e) {
-        throw new FieldProblem(
-            ErrorKind.INVALID_FIELD, "amount is not a decimal number: " + node.textValue());
+      } else {
+        throw new FieldProblem(ErrorKind.INVALID_FIELD, "amount must be a number");
       }
-    } else {
-      throw new FieldProblem(ErrorKind.INVALID_FIELD, "amount must be a number");
+    } catch (NumberFormatException e) {
+      // Also what Jackson gives for a number too large for a double, like 1e400.
+      throw new FieldProblem(
+          ErrorKind.INVALID_FIELD, "amount is not a decimal number in range: " + abbreviated(node));
+    }
+    BigDecimal exact = amount.stripTrailingZeros();
+    // As long: precision - scale overflows int for exponents near Integer.MAX_VALUE.
+    if ((long) exact.precision() - exact.scale() > MAX_INTEGER_DIGITS) {
+      throw new FieldProblem(ErrorKind.INVALID_FIELD, "amount is too large for NUMERIC: " + abbreviated(node));
     }
     if (amount.signum() <= 0) {
       throw new FieldProblem(
-          ErrorKind.INVALID_FIELD, "amount must be greater than 0, was " + amount.toPlainString());
+          ErrorKind.INVALID_FIELD, "amount must be greater than 0, was " + abbreviated(node));
     }
-    BigDecimal exact = amount.stripTrailingZeros();
     if (exact.scale() > MONEY_SCALE) {
       throw new FieldProblem(
           ErrorKind.INVALID_FIELD,
-          "amount has more than " + MONEY_SCALE + " decimal places: " + amount.toPlainString());
-    }
-    if (exact.precision() - exact.scale() > MAX_INTEGER_DIGITS) {
-      throw new FieldProblem(ErrorKind.INVALID_FIELD, "amount is too large for NUMERIC");
+          "amount has more than " + MONEY_SCALE + " decimal places: " + abbreviated(node));
     }
     return exact.setScale(MONEY_SCALE);
+  }
+
+  /** The value as the producer wrote it, cut short: never expands an exponent into digits. */
+  private static String abbreviated(JsonNode node) {
+    String text = node.isTextual() ? node.textValue() : node.toString();
+    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
   }
 
   private static String currency(@Nullable JsonNode node) {
@@ -240,7 +248,7 @@ public final class PaymentJsonParser {
   }
 
   private static Instant eventTime(@Nullable JsonNode node) {
-    if (node == null || node.isNull()) {
+    if (node == null || node.isNull() || (node.isTextual() && node.textValue().isBlank())) {
       throw new FieldProblem(ErrorKind.MISSING_FIELD, "missing required field " + EVENT_TIME);
     }
     if (!node.isTextual()) {

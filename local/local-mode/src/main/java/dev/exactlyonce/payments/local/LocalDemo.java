@@ -1,0 +1,96 @@
+package dev.exactlyonce.payments.local;
+
+import dev.exactlyonce.payments.local.kafka.LocalKafka;
+import dev.exactlyonce.payments.local.reconcile.Reconciliation;
+import dev.exactlyonce.payments.local.reconcile.TableFiles;
+import dev.exactlyonce.payments.local.simulator.KafkaSink;
+import dev.exactlyonce.payments.local.simulator.Ledger;
+import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
+import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The main job: a real Kafka broker, simulated payments with real duplicates, the real pipeline on
+ * the DirectRunner writing through BigQueryIO into the stand-in, a drain once the input is idle,
+ * and a reconciliation of the tables against what was sent.
+ */
+public final class LocalDemo {
+  public static final String TOPIC = "payments";
+  public static final int PARTITIONS = 4;
+
+  private LocalDemo() {}
+
+  /** What the demo was asked to do. */
+  public record Settings(Path dir, SimulatorSettings simulator, long idleSeconds, String[] pipelineArgs) {}
+
+  /** Runs everything; returns the reconciliation report, PASS or FAIL. */
+  public static Reconciliation.Report run(Settings settings, PrintStream out)
+      throws IOException, InterruptedException, LocalPipeline.LocalRunException {
+    long started = System.nanoTime();
+    Path ledgerFile = settings.dir().resolve("ledger.json");
+    Path tablesDir = settings.dir().resolve("tables");
+    out.println("[1/4] starting Kafka (KRaft, own JVM) in " + settings.dir().resolve("kafka"));
+    try (LocalKafka kafka = LocalKafka.start(settings.dir().resolve("kafka"))) {
+      kafka.createTopic(TOPIC, PARTITIONS);
+      out.printf("      broker at %s, topic %s with %d partitions%n", kafka.bootstrapServers(), TOPIC, PARTITIONS);
+
+      out.printf("[2/4] simulating %,d payments at %,d records/s (seed %d) while the pipeline reads%n",
+          settings.simulator().payments(), settings.simulator().ratePerSecond(), settings.simulator().seed());
+      AtomicLong sent = new AtomicLong();
+      CompletableFuture<Ledger> simulation = CompletableFuture.supplyAsync(() -> simulate(settings, kafka, sent));
+
+      out.println("[3/4] running the pipeline on the DirectRunner; it drains after "
+          + settings.idleSeconds() + " s without new input");
+      LocalModeOptions options = LocalPipeline.parseOptions(pipelineArgs(settings, kafka, tablesDir));
+      LocalPipeline.Progress progress =
+          (read, rows, deadLetters) ->
+              out.printf("  sent %,d records; pipeline read %,d: %,d payment rows, %,d dead letters%n",
+                  sent.get(), read, rows, deadLetters);
+      LocalPipeline.Outcome outcome = LocalPipeline.run(options, simulation::isDone, progress, out);
+      Ledger ledger = simulation.get();
+      ledger.write(ledgerFile);
+
+      out.println("[4/4] reconciling " + tablesDir + " against " + ledgerFile);
+      Reconciliation.Report report = Reconciliation.check(ledger, TableFiles.read(tablesDir));
+      out.println(report.text());
+      double seconds = (System.nanoTime() - started) / 1e9;
+      out.printf("summary: %,d records sent, %,d read, %s in %.0f s; ledger %s, tables %s%n",
+          ledger.recordsSent(), outcome.recordsRead(), report.passed() ? "PASS" : "FAIL", seconds, ledgerFile, tablesDir);
+      return report;
+    } catch (ExecutionException e) {
+      throw new IOException("the simulator failed: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private static Ledger simulate(Settings settings, LocalKafka kafka, AtomicLong sent) {
+    try (KafkaSink sink = new KafkaSink(kafka.bootstrapServers(), TOPIC)) {
+      return PaymentSimulator.run(settings.simulator(), TOPIC, sink, sent::set);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("simulation interrupted", e);
+    }
+  }
+
+  private static String[] pipelineArgs(Settings settings, LocalKafka kafka, Path tablesDir) {
+    String[] fixed = {
+      "--bootstrapServers=" + kafka.bootstrapServers(),
+      "--topic=" + TOPIC,
+      "--tablesDir=" + tablesDir,
+      "--stopWhenIdleSeconds=" + settings.idleSeconds(),
+      "--writeTriggeringFrequencySeconds=2",
+      "--writeStreams=2",
+    };
+    String[] all = new String[fixed.length + settings.pipelineArgs().length];
+    System.arraycopy(fixed, 0, all, 0, fixed.length);
+    // Arguments given by the user come last and win.
+    System.arraycopy(settings.pipelineArgs(), 0, all, fixed.length, settings.pipelineArgs().length);
+    return all;
+  }
+}

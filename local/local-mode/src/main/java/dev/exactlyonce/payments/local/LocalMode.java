@@ -1,0 +1,195 @@
+package dev.exactlyonce.payments.local;
+
+import dev.exactlyonce.payments.local.kafka.LocalKafka;
+import dev.exactlyonce.payments.local.reconcile.Reconciliation;
+import dev.exactlyonce.payments.local.reconcile.TableFiles;
+import dev.exactlyonce.payments.local.simulator.KafkaSink;
+import dev.exactlyonce.payments.local.simulator.Ledger;
+import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
+import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import org.joda.time.Instant;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Local mode from the command line: {@code demo} (the main job), and its parts {@code kafka},
+ * {@code simulate}, {@code pipeline} and {@code reconcile}. Exit status: 0 success/PASS, 1 FAIL,
+ * 2 a problem that stopped the command (printed as one line).
+ */
+@Command(
+    name = "local-mode",
+    mixinStandardHelpOptions = true,
+    description = "Run the payments pipeline on this machine with an embedded Kafka and a BigQuery stand-in.",
+    subcommands = {
+      LocalMode.Demo.class,
+      LocalMode.Kafka.class,
+      LocalMode.Simulate.class,
+      LocalMode.Pipeline.class,
+      LocalMode.Reconcile.class
+    })
+public final class LocalMode {
+  static final int PASS = 0;
+  static final int FAIL = 1;
+  static final int ERROR = 2;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  static int execute(String... args) {
+    CommandLine commandLine = new CommandLine(new LocalMode());
+    commandLine.setExecutionExceptionHandler(
+        (error, command, parsed) -> {
+          command.getErr().println("error: " + oneLine(error));
+          return ERROR;
+        });
+    commandLine.setParameterExceptionHandler(
+        (error, parsed) -> {
+          error.getCommandLine().getErr().println("error: " + error.getMessage());
+          error.getCommandLine().usage(error.getCommandLine().getErr());
+          return ERROR;
+        });
+    return commandLine.execute(args);
+  }
+
+  private static String oneLine(Throwable error) {
+    String message = error.getMessage() == null ? error.toString() : error.getMessage();
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /** Options shared by the commands that simulate. */
+  static final class SimulationOptions {
+    @Option(names = "--payments", defaultValue = "10000", description = "Unique payments to send (default ${DEFAULT-VALUE}).")
+    long payments;
+
+    @Option(names = "--rate", defaultValue = "2000", description = "Records per second (default ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed; the same seed sends the same payments (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    SimulatorSettings settings() {
+      return SimulatorSettings.defaults(Instant.now()).withPayments(payments).withRate(rate).withSeed(seed);
+    }
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = {
+        "The main job: Kafka, simulated payments with duplicates, the pipeline, reconciliation.",
+        "Other --options are passed to the pipeline, e.g. --dedupHorizonMinutes=30."
+      })
+  static final class Demo implements Callable<Integer> {
+    @CommandLine.Mixin SimulationOptions simulation = new SimulationOptions();
+
+    @Option(names = "--dir", description = "Run directory (default local-run/<date-time>).")
+    Path dir;
+
+    @Option(names = "--idle-seconds", defaultValue = "15", description = "Drain after this long without input (default ${DEFAULT-VALUE}).")
+    long idleSeconds;
+
+    @CommandLine.Unmatched
+    String[] pipelineArgs = new String[0];
+
+    @Override
+    public Integer call() throws Exception {
+      Path runDir = dir != null ? dir : Path.of("local-run", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+      Reconciliation.Report report =
+          LocalDemo.run(new LocalDemo.Settings(runDir, simulation.settings(), idleSeconds, pipelineArgs), System.out);
+      return report.passed() ? PASS : FAIL;
+    }
+  }
+
+  @Command(name = "kafka", mixinStandardHelpOptions = true,
+      description = "Start the embedded broker and keep it running until Ctrl-C.")
+  static final class Kafka implements Callable<Integer> {
+    @Option(names = "--dir", defaultValue = "local-run/kafka", description = "Broker data directory (default ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--topic", defaultValue = LocalDemo.TOPIC, description = "Topic to create (default ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Override
+    public Integer call() throws Exception {
+      try (LocalKafka kafka = LocalKafka.start(dir)) {
+        kafka.createTopic(topic, LocalDemo.PARTITIONS);
+        System.out.println("Kafka at " + kafka.bootstrapServers() + ", topic " + topic + "; Ctrl-C stops it");
+        Thread.currentThread().join();
+      }
+      return PASS;
+    }
+  }
+
+  @Command(name = "simulate", mixinStandardHelpOptions = true,
+      description = "Send simulated payments to a topic and write the ledger of what was sent.")
+  static final class Simulate implements Callable<Integer> {
+    @CommandLine.Mixin SimulationOptions simulation = new SimulationOptions();
+
+    @Option(names = "--bootstrap-servers", required = true, description = "Kafka to send to.")
+    String bootstrapServers;
+
+    @Option(names = "--topic", defaultValue = LocalDemo.TOPIC, description = "Topic (default ${DEFAULT-VALUE}).")
+    String topic;
+
+    @Option(names = "--ledger", defaultValue = "local-run/ledger.json", description = "Ledger file (default ${DEFAULT-VALUE}).")
+    Path ledger;
+
+    @Override
+    public Integer call() throws Exception {
+      KafkaPreflight.check(bootstrapServers, topic);
+      Ledger sent;
+      try (KafkaSink sink = new KafkaSink(bootstrapServers, topic)) {
+        sent = PaymentSimulator.run(simulation.settings(), topic, sink, count -> { });
+      }
+      ledger.toAbsolutePath().getParent().toFile().mkdirs();
+      sent.write(ledger);
+      System.out.printf("sent %,d records (%,d unique payments); ledger %s%n", sent.recordsSent(), sent.payments().size(), ledger);
+      return PASS;
+    }
+  }
+
+  @Command(name = "pipeline", mixinStandardHelpOptions = true,
+      description = {
+        "Run the pipeline against a Kafka, writing tables into --tablesDir.",
+        "Options are the pipeline's: --bootstrapServers=... --tablesDir=... --stopWhenIdleSeconds=..."
+      })
+  static final class Pipeline implements Callable<Integer> {
+    @CommandLine.Unmatched
+    String[] args = new String[0];
+
+    @Override
+    public Integer call() throws Exception {
+      LocalPipeline.run(LocalPipeline.parseOptions(args), System.out);
+      return PASS;
+    }
+  }
+
+  @Command(name = "reconcile", mixinStandardHelpOptions = true,
+      description = "Check the tables against the ledger; exit 1 on FAIL.")
+  static final class Reconcile implements Callable<Integer> {
+    @Option(names = "--ledger", required = true, description = "Ledger written by simulate or demo.")
+    Path ledger;
+
+    @Option(names = "--tables", required = true, description = "Directory with <table>.ndjson files.")
+    Path tables;
+
+    @Override
+    public Integer call() throws IOException {
+      Ledger sent;
+      try {
+        sent = Ledger.read(ledger);
+      } catch (IOException e) {
+        throw new IOException("cannot read the ledger " + ledger + ": " + oneLine(e), e);
+      }
+      Reconciliation.Report report = Reconciliation.check(sent, TableFiles.read(tables));
+      System.out.println(report.text());
+      return report.passed() ? PASS : FAIL;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.exactlyonce.payments.local;
+
+import dev.exactlyonce.payments.local.standin.LocalBigQuery;
+import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
+import dev.exactlyonce.payments.pipeline.PipelineConfig;
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import dev.exactlyonce.payments.transforms.parse.ParsePayments;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.joda.time.Duration;
+
+/**
+ * Runs the payments pipeline on this machine: reads the given Kafka, writes through the real
+ * BigQueryIO Storage Write transform into the {@link LocalBigQuery} stand-in, and optionally stops
+ * on idle by draining (still a streaming pipeline: every window closes, every table is flushed).
+ */
+public final class LocalPipeline {
+  private static final long PROGRESS_EVERY_MILLIS = 5_000;
+  private static final long POLL_MILLIS = 500;
+
+  private LocalPipeline() {}
+
+  /** How a run ended. */
+  public record Outcome(long recordsRead, PipelineResult.State state) {}
+
+  /** Hears, every few seconds, how far the pipeline got. */
+  public interface Progress {
+    void report(long recordsRead, long paymentRows, long deadLetters);
+
+    /** One line per report on {@code out}. */
+    static Progress printingTo(PrintStream out) {
+      return (read, rows, deadLetters) ->
+          out.printf("  pipeline: %,d records read, %,d payment rows, %,d dead letters%n", read, rows, deadLetters);
+    }
+  }
+
+  /**
+   * DirectRunner settings for local throughput, unless given: the runner's per-element clone and
+   * encode checks are for tests (TestPipeline keeps them), and more threads than cores help because
+   * most bundles are tiny per-key state work.
+   */
+  private static final String[][] LOCAL_DEFAULTS = {
+    {"--targetParallelism", "8"}, {"--enforceImmutability", "false"}, {"--enforceEncodability", "false"},
+  };
+
+  public static LocalModeOptions parseOptions(String... args) {
+    PipelineOptionsFactory.register(LocalModeOptions.class);
+    List<String> all = new ArrayList<>(List.of(args));
+    for (String[] setting : LOCAL_DEFAULTS) {
+      if (all.stream().noneMatch(arg -> arg.startsWith(setting[0] + "="))) {
+        all.add(setting[0] + "=" + setting[1]);
+      }
+    }
+    LocalModeOptions options =
+        PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).withValidation().as(LocalModeOptions.class);
+    options.setStreaming(true);
+    if (options.getOutputProject() == null && options.getProject() == null) {
+      options.setOutputProject(LocalBigQuery.PROJECT);
+    }
+    // The DirectRunner blocks in run() by default; this run watches the pipeline while it goes.
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    return options;
+  }
+
+  /**
+   * Runs until idle (or forever with {@code --stopWhenIdleSeconds=0}).
+   *
+   * @throws LocalRunException with a one-line reason when the run cannot start or does not finish
+   */
+  public static Outcome run(LocalModeOptions options, PrintStream out) throws LocalRunException {
+    return run(options, () -> true, Progress.printingTo(out), out);
+  }
+
+  /**
+   * Like {@link #run(LocalModeOptions, PrintStream)}, but idleness only counts once {@code
+   * inputComplete} says no more input is coming (a producer running alongside has finished).
+   */
+  public static Outcome run(
+      LocalModeOptions options, BooleanSupplier inputComplete, Progress progress, PrintStream out)
+      throws LocalRunException {
+    Path drainFile = drainFile(options);
+    PipelineConfig config = PipelineConfig.from(options);
+    try {
+      KafkaPreflight.check(options.getBootstrapServers(), options.getTopic());
+    } catch (KafkaPreflight.PreflightException e) {
+      throw new LocalRunException(e.getMessage());
+    }
+    BigQueryTables tables = config.write().tables();
+    try (LocalBigQuery standIn =
+        LocalBigQuery.open(Path.of(options.getTablesDir()), tables, java.time.Duration.ofSeconds(2))) {
+      Pipeline pipeline = Pipeline.create(options);
+      PaymentsPipeline.fromKafka(pipeline, config, standIn.services());
+      PipelineResult result = pipeline.run();
+      Outcome outcome = watch(result, options, inputComplete, progress, drainFile, standIn, out);
+      standIn.flush();
+      out.printf(
+          "pipeline %s: %d records read; tables in %s%n",
+          outcome.state().toString().toLowerCase(), outcome.recordsRead(), standIn.directory());
+      return outcome;
+    } catch (IOException e) {
+      throw new LocalRunException(e.getMessage());
+    }
+  }
+
+  private static Outcome watch(
+      PipelineResult result,
+      LocalModeOptions options,
+      BooleanSupplier inputComplete,
+      Progress progress,
+      Path drainFile,
+      LocalBigQuery standIn,
+      PrintStream out)
+      throws IOException, LocalRunException {
+    long idleMillis = options.getStopWhenIdleSeconds() * 1000;
+    long drainTimeoutMillis = options.getDrainTimeoutSeconds() * 1000;
+    long lastRead = -1;
+    long lastChange = System.currentTimeMillis();
+    long lastProgress = lastChange;
+    long drainStarted = -1;
+    while (true) {
+      PipelineResult.State state = result.waitUntilFinish(Duration.millis(POLL_MILLIS));
+      long read = recordsRead(result);
+      if (state != null && state.isTerminal()) {
+        if (state != PipelineResult.State.DONE) {
+          throw new LocalRunException("pipeline ended " + state + " after " + read + " records");
+        }
+        return new Outcome(read, state);
+      }
+      long now = System.currentTimeMillis();
+      if (read != lastRead || !inputComplete.getAsBoolean()) {
+        lastRead = read;
+        lastChange = now;
+      }
+      if (now - lastProgress >= PROGRESS_EVERY_MILLIS) {
+        lastProgress = now;
+        progress.report(
+            read,
+            standIn.rows(standIn.tables().transactions()).size(),
+            standIn.rows(standIn.tables().deadLetter()).size());
+      }
+      if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis) {
+        out.printf("  no new input for %d s: draining (closing windows, flushing tables)%n", idleMillis / 1000);
+        Files.createDirectories(drainFile.getParent());
+        Files.writeString(drainFile, "drain requested by stop-when-idle\n");
+        drainStarted = now;
+      }
+      if (drainStarted >= 0 && now - drainStarted > drainTimeoutMillis) {
+        result.cancel();
+        throw new LocalRunException("the drain did not finish within " + drainTimeoutMillis / 1000 + " s; run cancelled");
+      }
+    }
+  }
+
+  /** Records the pipeline has read: each one was parsed into a payment or rejected. */
+  static long recordsRead(PipelineResult result) {
+    long total = 0;
+    for (String counter : new String[] {"payments_parsed", "records_rejected"}) {
+      for (MetricResult<Long> value :
+          result
+              .metrics()
+              .queryMetrics(
+                  MetricsFilter.builder()
+                      .addNameFilter(MetricNameFilter.named(ParsePayments.class, counter))
+                      .build())
+              .getCounters()) {
+        total += value.getAttempted();
+      }
+    }
+    return total;
+  }
+
+  private static Path drainFile(LocalModeOptions options) throws LocalRunException {
+    if (options.getDrainSignalFile() == null) {
+      try {
+        Path file = Files.createTempDirectory("payments-drain").resolve("drain");
+        file.getParent().toFile().deleteOnExit();
+        options.setDrainSignalFile(file.toString());
+      } catch (IOException e) {
+        throw new LocalRunException("cannot create a drain signal file: " + e.getMessage());
+      }
+    }
+    Path file = Path.of(options.getDrainSignalFile());
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new LocalRunException("cannot reset the drain signal file " + file + ": " + e.getMessage());
+    }
+    return file;
+  }
+
+  /** A local run that could not start or did not finish cleanly; the message says why. */
+  public static final class LocalRunException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public LocalRunException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.exactlyonce.payments.local.reconcile;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The five tables as the stand-in (or a BigQuery JSON export) left them: one file per table. */
+public final class TableFiles {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, Object>> ROW = new TypeReference<>() {};
+
+  final List<Map<String, Object>> transactions;
+  final List<Map<String, Object>> fraud;
+  final List<Map<String, Object>> metrics;
+  final List<Map<String, Object>> audit;
+  final List<Map<String, Object>> deadLetters;
+
+  private TableFiles(Path dir) throws IOException {
+    transactions = read(dir, BigQueryTables.DEFAULT_TRANSACTIONS);
+    fraud = read(dir, BigQueryTables.DEFAULT_FRAUD);
+    metrics = read(dir, BigQueryTables.DEFAULT_METRICS);
+    audit = read(dir, BigQueryTables.DEFAULT_AUDIT);
+    deadLetters = read(dir, BigQueryTables.DEFAULT_DEAD_LETTER);
+  }
+
+  /**
+   * Reads {@code <dir>/<table>.ndjson} for the five default table names.
+   *
+   * @throws IOException naming the file that is missing or not NDJSON
+   */
+  public static TableFiles read(Path dir) throws IOException {
+    return new TableFiles(dir);
+  }
+
+  private static List<Map<String, Object>> read(Path dir, String table) throws IOException {
+    Path file = dir.resolve(table + ".ndjson");
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("table file missing: " + file);
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    int lineNumber = 0;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      lineNumber++;
+      if (!line.isBlank()) {
+        try {
+          rows.add(JSON.readValue(line, ROW));
+        } catch (IOException e) {
+          throw new IOException(file + " line " + lineNumber + " is not a JSON object", e);
+        }
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,236 @@
+package dev.exactlyonce.payments.local.standin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.services.bigquery.model.Clustering;
+import com.google.api.services.bigquery.model.Table;
+import com.google.api.services.bigquery.model.TableFieldSchema;
+import com.google.api.services.bigquery.model.TableReference;
+import com.google.api.services.bigquery.model.TableRow;
+import com.google.api.services.bigquery.model.TableSchema;
+import com.google.api.services.bigquery.model.TimePartitioning;
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
+import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
+import org.apache.beam.sdk.io.gcp.testing.FakeJobService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process BigQuery for local runs. The pipeline writes to it through the same BigQueryIO
+ * Storage Write transform as production (write streams, offsets, flush, commit: Beam's {@link
+ * FakeDatasetService}); this class keeps each table as {@code <dir>/<table>.ndjson}, one JSON object
+ * per row in BigQuery's JSON export shape, rewritten while the run goes on and complete at {@link
+ * #close()}. Opening a directory that already holds tables continues them.
+ *
+ * <p>The engine keeps tables in static memory: one stand-in per JVM at a time, in the JVM that runs
+ * the pipeline (the DirectRunner, or Flink's embedded cluster).
+ */
+public final class LocalBigQuery implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalBigQuery.class);
+  public static final String PROJECT = "local-project";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+  private final BigQueryTables tables;
+  private final FakeDatasetService datasets = new FakeDatasetService();
+  private final FakeBigQueryServices services =
+      new FakeBigQueryServices().withDatasetService(datasets).withJobService(new FakeJobService());
+  private final Map<String, TableSchema> schemas = new LinkedHashMap<>();
+  private final ScheduledExecutorService refresher =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "local-bigquery-refresh");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private LocalBigQuery(Path dir, BigQueryTables tables) {
+    this.dir = dir;
+    this.tables = tables;
+    schemas.put(tables.transactions(), TableSchemas.transactions());
+    schemas.put(tables.fraud(), TableSchemas.fraud());
+    schemas.put(tables.metrics(), TableSchemas.metrics());
+    schemas.put(tables.audit(), TableSchemas.audit());
+    schemas.put(tables.deadLetter(), TableSchemas.deadLetter());
+  }
+
+  /**
+   * Opens the stand-in on {@code dir}, loading any tables a previous run left there.
+   *
+   * @throws IOException with a one-line reason if the directory cannot be written or a table
+   *     file cannot be read
+   */
+  public static LocalBigQuery open(Path dir, BigQueryTables tables, java.time.Duration refreshEvery)
+      throws IOException {
+    checkWritable(dir);
+    FakeDatasetService.setUp();
+    clearBigQueryIoCaches();
+    LocalBigQuery standIn = new LocalBigQuery(dir, tables);
+    standIn.createTablesAndLoad();
+    long millis = Math.max(100, refreshEvery.toMillis());
+    standIn.refresher.scheduleWithFixedDelay(standIn::refreshQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    return standIn;
+  }
+
+  public BigQueryServices services() {
+    return services;
+  }
+
+  public BigQueryTables tables() {
+    return tables;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** The file a table is kept in. */
+  public Path fileOf(String table) {
+    return dir.resolve(table + ".ndjson");
+  }
+
+  /** Current rows of a table, as the pipeline wrote them. */
+  public List<TableRow> rows(String table) throws IOException {
+    try {
+      return datasets.getAllRows(tables.project(), tables.dataset(), table);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted reading " + table, e);
+    }
+  }
+
+  /** Writes every table's file now. */
+  public synchronized void flush() throws IOException {
+    for (Map.Entry<String, TableSchema> table : schemas.entrySet()) {
+      writeTable(table.getKey(), table.getValue());
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    refresher.shutdownNow();
+    try {
+      refresher.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    flush();
+  }
+
+  private void refreshQuietly() {
+    try {
+      flush();
+    } catch (IOException | RuntimeException e) {
+      // The pipeline may be appending while we read; the next refresh or close() catches up.
+      LOG.debug("table refresh skipped: {}", e.toString());
+    }
+  }
+
+  private void createTablesAndLoad() throws IOException {
+    try {
+      datasets.createDataset(tables.project(), tables.dataset(), "", "local stand-in", null);
+      for (Map.Entry<String, TableSchema> table : schemas.entrySet()) {
+        TableReference ref = reference(table.getKey());
+        Table definition = new Table().setTableReference(ref).setSchema(table.getValue());
+        if (table.getKey().equals(tables.transactions())) {
+          definition
+              .setTimePartitioning(new TimePartitioning().setType("DAY").setField("event_time"))
+              .setClustering(new Clustering().setFields(List.of("sender_account", "currency")));
+        }
+        datasets.createTable(definition);
+        List<TableRow> existing = readTable(fileOf(table.getKey()));
+        if (!existing.isEmpty()) {
+          datasets.insertAll(ref, existing, null);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted opening the stand-in", e);
+    }
+  }
+
+  private TableReference reference(String table) {
+    return new TableReference().setProjectId(tables.project()).setDatasetId(tables.dataset()).setTableId(table);
+  }
+
+  private static List<TableRow> readTable(Path file) throws IOException {
+    List<TableRow> rows = new ArrayList<>();
+    if (!Files.exists(file)) {
+      return rows;
+    }
+    int lineNumber = 0;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      lineNumber++;
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        rows.add(JSON.readValue(line, TableRow.class));
+      } catch (IOException e) {
+        throw new IOException(file + " line " + lineNumber + " is not a JSON row: " + e.getMessage(), e);
+      }
+    }
+    return rows;
+  }
+
+  private void writeTable(String table, TableSchema schema) throws IOException {
+    List<TableRow> rows = rows(table);
+    Path file = fileOf(table);
+    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+    try (BufferedWriter out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+      for (TableRow row : rows) {
+        out.write(JSON.writeValueAsString(ExportShape.of(row, schema)));
+        out.newLine();
+      }
+    }
+    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void checkWritable(Path dir) throws IOException {
+    try {
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
+      Files.delete(probe);
+    } catch (IOException | SecurityException e) {
+      throw new IOException("cannot write the table directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * BigQueryIO remembers the tables it created and their schemas in static caches, which would
+   * outlive the engine's reset when a JVM opens the stand-in twice.
+   */
+  private static void clearBigQueryIoCaches() {
+    try {
+      Method clear = BigQueryIO.class.getDeclaredMethod("clearStaticCaches");
+      clear.setAccessible(true);
+      clear.invoke(null);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot clear BigQueryIO's static caches", e);
+    }
+  }
+
+  /** Schema fields by name, for {@link ExportShape}. */
+  static Map<String, TableFieldSchema> fieldsOf(TableSchema schema) {
+    Map<String, TableFieldSchema> fields = new LinkedHashMap<>();
+    schema.getFields().forEach(field -> fields.put(field.getName(), field));
+    return fields;
+  }
+}

@@ -1,0 +1,341 @@
+package dev.exactlyonce.payments.transforms.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.exactlyonce.payments.transforms.TestEvents;
+import java.util.Optional;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy.PartitionContext;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.kafka.common.TopicPartition;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Element timestamps and watermark {@link PaymentTimestampPolicy} gives one Kafka partition. */
+class PaymentTimestampPolicyTest {
+  private static final Duration BOUND = Duration.standardMinutes(5);
+  private static final Instant T0 = TestEvents.T0;
+  /** The wall clock in most tests: an hour after T0, so T0-based event times are in the past. */
+  private static final Instant NOW = T0.plus(Duration.standardHours(1));
+
+  /** A partition that still has records to read: idleness never applies. */
+  private static final PartitionContext BUSY = new FakePartitionContext(100, NOW);
+
+  /** A small, settable {@link PartitionContext}. */
+  private static final class FakePartitionContext extends PartitionContext {
+    private final long backlog;
+    private final Instant backlogCheckTime;
+
+    FakePartitionContext(long backlog, Instant backlogCheckTime) {
+      this.backlog = backlog;
+      this.backlogCheckTime = backlogCheckTime;
+    }
+
+    @Override
+    public long getMessageBacklog() {
+      return backlog;
+    }
+
+    @Override
+    public Instant getBacklogCheckTime() {
+      return backlogCheckTime;
+    }
+  }
+
+  private static PaymentTimestampPolicy fresh() {
+    return new PaymentTimestampPolicy(BOUND, Optional.empty());
+  }
+
+  private static Instant minutes(long m) {
+    return T0.plus(Duration.standardMinutes(m));
+  }
+
+  private static KafkaRecord<byte[], byte[]> eventAt(long offset, Instant eventTime) {
+    return TestEvents.record(0, offset, TestEvents.json("tx-" + offset, "10.00", "USD", eventTime), NOW);
+  }
+
+  private static KafkaRecord<byte[], byte[]> withoutEventTime(long offset, String json) {
+    return TestEvents.record(0, offset, json, NOW);
+  }
+
+  private static Instant stamp(PaymentTimestampPolicy policy, KafkaRecord<byte[], byte[]> record) {
+    return policy.getTimestampForRecord(BUSY, record);
+  }
+
+  @Test
+  void testInOrderRecordsAreStampedWithTheirEventTime() {
+    PaymentTimestampPolicy policy = fresh();
+
+    assertEquals(minutes(0), stamp(policy, eventAt(1, minutes(0))));
+    policy.watermarkAt(BUSY, NOW);
+    assertEquals(minutes(1), stamp(policy, eventAt(2, minutes(1))));
+    policy.watermarkAt(BUSY, NOW);
+    assertEquals(minutes(2), stamp(policy, eventAt(3, minutes(2))));
+  }
+
+  @Test
+  void testEventTimeWithOffsetIsStampedInUtc() {
+    PaymentTimestampPolicy policy = fresh();
+    String json =
+        TestEvents.json("tx-1", "10.00", "USD", T0)
+            .replace(T0.toString(), "2026-03-01T12:00:00.000+02:00");
+
+    assertEquals(T0, stamp(policy, withoutEventTime(1, json)));
+  }
+
+  @Test
+  void testWatermarkIsMaxEventTimeMinusBound() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(10)));
+    stamp(policy, eventAt(2, minutes(30)));
+    stamp(policy, eventAt(3, minutes(20)));
+
+    assertEquals(minutes(30).minus(BOUND), policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testWatermarkBeforeAnyRecordIsMinimum() {
+    assertEquals(BoundedWindow.TIMESTAMP_MIN_VALUE, fresh().watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testOutOfOrderRecordWithinBoundKeepsItsEventTime() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(10)));
+    policy.watermarkAt(BUSY, NOW); // minute 5
+
+    assertEquals(minutes(7), stamp(policy, eventAt(2, minutes(7))));
+  }
+
+  @Test
+  void testRecordOlderThanReportedWatermarkIsStampedAtTheWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(30)));
+    Instant watermark = policy.watermarkAt(BUSY, NOW);
+
+    Instant timestamp = stamp(policy, eventAt(2, minutes(3)));
+
+    assertEquals(minutes(25), watermark);
+    assertEquals(watermark, timestamp);
+  }
+
+  @Test
+  void testRecordStampedAtLatestReportedWatermarkNotAnEarlierOne() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(10)));
+    policy.watermarkAt(BUSY, NOW); // minute 5
+    stamp(policy, eventAt(2, minutes(40)));
+    Instant watermark = policy.watermarkAt(BUSY, NOW); // minute 35
+
+    assertEquals(minutes(35), stamp(policy, eventAt(3, minutes(20))));
+    assertEquals(minutes(35), watermark);
+  }
+
+  @Test
+  void testOldRecordDoesNotMoveTheWatermarkBack() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(30)));
+    Instant before = policy.watermarkAt(BUSY, NOW);
+    stamp(policy, eventAt(2, minutes(1)));
+
+    assertEquals(before, policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testUnparseableRecordIsStampedAtTheReportedWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(30)));
+    Instant watermark = policy.watermarkAt(BUSY, NOW);
+
+    assertEquals(watermark, stamp(policy, withoutEventTime(2, "{not json")));
+  }
+
+  @Test
+  void testRecordWithoutEventTimeIsStampedAtTheReportedWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(30)));
+    Instant watermark = policy.watermarkAt(BUSY, NOW);
+
+    assertEquals(watermark, stamp(policy, withoutEventTime(2, "{\"transaction_id\":\"tx-2\"}")));
+  }
+
+  @Test
+  void testRecordWithBadTimestampIsStampedAtTheReportedWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(30)));
+    Instant watermark = policy.watermarkAt(BUSY, NOW);
+    String noOffset = "{\"transaction_id\":\"tx-2\",\"event_time\":\"2026-03-01T10:40:00\"}";
+
+    assertEquals(watermark, stamp(policy, withoutEventTime(2, noOffset)));
+  }
+
+  @Test
+  void testTombstoneIsStampedAtTheReportedWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(30)));
+    Instant watermark = policy.watermarkAt(BUSY, NOW);
+
+    assertEquals(watermark, stamp(policy, withoutEventTime(2, null)));
+  }
+
+  @Test
+  void testRecordWithoutEventTimeBeforeAnyWatermarkIsStampedAtMinimum() {
+    assertEquals(
+        BoundedWindow.TIMESTAMP_MIN_VALUE, stamp(fresh(), withoutEventTime(1, "{not json")));
+  }
+
+  @Test
+  void testRecordWithoutEventTimeDoesNotMoveTheWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(30)));
+    Instant before = policy.watermarkAt(BUSY, NOW);
+    stamp(policy, withoutEventTime(2, "[]"));
+
+    assertEquals(before, policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testWatermarkNeverDecreases() {
+    PaymentTimestampPolicy policy = fresh();
+    Instant previous = BoundedWindow.TIMESTAMP_MIN_VALUE;
+    long[] eventMinutes = {10, 40, 2, 35, 12, 41, 0, 50, 45};
+    for (int i = 0; i < eventMinutes.length; i++) {
+      stamp(policy, eventAt(i, minutes(eventMinutes[i])));
+      Instant watermark = policy.watermarkAt(BUSY, NOW);
+      assertFalse(watermark.isBefore(previous), "watermark went back after record " + i);
+      previous = watermark;
+    }
+    assertEquals(minutes(45), previous);
+  }
+
+  @Test
+  void testWatermarkDoesNotDecreaseWhenFutureCapFallsBelowIt() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(50)));
+    Instant reported = policy.watermarkAt(BUSY, NOW); // minute 45
+    stamp(policy, eventAt(2, NOW.plus(Duration.standardHours(2))));
+
+    // A clock that reads earlier than the reported watermark plus the bound must not pull it back.
+    assertEquals(reported, policy.watermarkAt(BUSY, minutes(46)));
+  }
+
+  @Test
+  void testIdlePartitionAdvancesToBacklogCheckTimeMinusBound() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(10)));
+    Instant checkTime = minutes(120);
+    PartitionContext idle = new FakePartitionContext(0, checkTime);
+
+    assertEquals(checkTime.minus(BOUND), policy.watermarkAt(idle, checkTime));
+  }
+
+  @Test
+  void testIdlePartitionWithRecentEventsKeepsEventTimeWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(58)));
+    PartitionContext idle = new FakePartitionContext(0, NOW);
+
+    // Check time minus the bound (minute 55) is not after the max event time (minute 58).
+    assertEquals(minutes(53), policy.watermarkAt(idle, NOW));
+  }
+
+  @Test
+  void testPartitionWithBacklogDoesNotAdvanceToCheckTime() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(10)));
+    PartitionContext behind = new FakePartitionContext(1, minutes(120));
+
+    assertEquals(minutes(5), policy.watermarkAt(behind, minutes(120)));
+  }
+
+  @Test
+  void testIdlePartitionThatNeverSawARecordStaysAtMinimum() {
+    PartitionContext idle = new FakePartitionContext(0, NOW);
+
+    assertEquals(BoundedWindow.TIMESTAMP_MIN_VALUE, fresh().watermarkAt(idle, NOW));
+  }
+
+  @Test
+  void testWatermarkStaysAdvancedWhenIdlePartitionGetsBacklogAgain() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(10)));
+    Instant advanced = policy.watermarkAt(new FakePartitionContext(0, minutes(120)), minutes(120));
+
+    assertEquals(advanced, policy.watermarkAt(new FakePartitionContext(50, minutes(121)), minutes(121)));
+  }
+
+  @Test
+  void testRecordAfterIdleAdvanceIsStampedAtTheAdvancedWatermark() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, minutes(10)));
+    Instant advanced = policy.watermarkAt(new FakePartitionContext(0, minutes(120)), minutes(120));
+
+    assertEquals(advanced, stamp(policy, eventAt(2, minutes(11))));
+  }
+
+  @Test
+  void testFutureEventTimeCapsWatermarkAtNowMinusBound() {
+    PaymentTimestampPolicy policy = fresh();
+    Instant future = NOW.plus(Duration.standardDays(1));
+
+    assertEquals(future, stamp(policy, eventAt(1, future)));
+    assertEquals(NOW.minus(BOUND), policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testFutureEventTimeCapFollowsTheClock() {
+    PaymentTimestampPolicy policy = fresh();
+    stamp(policy, eventAt(1, NOW.plus(Duration.standardDays(1))));
+    policy.watermarkAt(BUSY, NOW);
+    Instant later = NOW.plus(Duration.standardMinutes(10));
+
+    assertEquals(later.minus(BOUND), policy.watermarkAt(BUSY, later));
+  }
+
+  @Test
+  void testRestoredPolicyReportsPreviousWatermark() {
+    Instant previous = minutes(30);
+    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(previous));
+
+    assertEquals(previous, policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testRestoredPolicyStampsOlderRecordsAtPreviousWatermark() {
+    Instant previous = minutes(30);
+    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(previous));
+
+    assertEquals(previous, stamp(policy, eventAt(1, minutes(20))));
+    assertEquals(previous, stamp(policy, withoutEventTime(2, "{not json")));
+  }
+
+  @Test
+  void testRestoredPolicyDoesNotMoveWatermarkBackForOlderRecords() {
+    Instant previous = minutes(30);
+    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(previous));
+    stamp(policy, eventAt(1, minutes(20)));
+
+    assertEquals(previous, policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testRestoredPolicyAdvancesFromPreviousWatermark() {
+    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(minutes(30)));
+
+    assertEquals(minutes(40), stamp(policy, eventAt(1, minutes(40))));
+    assertEquals(minutes(35), policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testFactoryRestoresPreviousWatermark() {
+    TimestampPolicy<byte[], byte[]> policy =
+        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never())
+            .createTimestampPolicy(
+                new TopicPartition(TestEvents.TOPIC, 0), Optional.of(minutes(30)));
+
+    assertEquals(minutes(30), policy.getTimestampForRecord(BUSY, eventAt(1, minutes(10))));
+  }
+}

@@ -1,0 +1,345 @@
+package dev.exactlyonce.payments.transforms.metrics;
+
+import static dev.exactlyonce.payments.transforms.TestEvents.T0;
+import static org.junit.Assert.assertEquals;
+
+import dev.exactlyonce.payments.model.RiskLevel;
+import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.model.WindowMetrics;
+import dev.exactlyonce.payments.transforms.TestEvents;
+import dev.exactlyonce.payments.transforms.fraud.FraudRules;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * Per-window, per-currency totals. Element timestamps follow PaymentTimestampPolicy: the event
+ * time, or the watermark at arrival for a payment older than the watermark; windows follow the
+ * event time.
+ */
+@RunWith(JUnit4.class)
+public class PaymentMetricsTest {
+  private static final Duration MINUTE = Duration.standardMinutes(1);
+  private static final FraudRules RULES = FraudRules.defaults();
+
+  private static final IntervalWindow FIRST_MINUTE = new IntervalWindow(T0, T0.plus(MINUTE));
+  private static final IntervalWindow SECOND_MINUTE =
+      new IntervalWindow(T0.plus(MINUTE), T0.plus(MINUTE.multipliedBy(2)));
+  private static final IntervalWindow THIRD_MINUTE =
+      new IntervalWindow(T0.plus(MINUTE.multipliedBy(2)), T0.plus(MINUTE.multipliedBy(3)));
+
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  private TestStream.Builder<ScoredPayment> stream() {
+    return TestStream.create(SchemaCoders.of(pipeline, ScoredPayment.class));
+  }
+
+  private PCollection<WindowMetrics> metrics(TestStream<ScoredPayment> events) {
+    return pipeline.apply(events).apply(PaymentMetrics.create());
+  }
+
+  private static Instant seconds(long seconds) {
+    return T0.plus(Duration.standardSeconds(seconds));
+  }
+
+  /** Scored by the default rules: above 5000 is HIGH risk, above 1000 MEDIUM. */
+  private static ScoredPayment scored(
+      long offset, String transactionId, String amount, String currency, Instant eventTime) {
+    return RULES.score(TestEvents.payment(offset, transactionId, amount, currency, eventTime), 1);
+  }
+
+  private static TimestampedValue<ScoredPayment> onTime(ScoredPayment scored) {
+    return TimestampedValue.of(scored, scored.getPayment().getEventTime());
+  }
+
+  /** A payment that arrived after the watermark passed its event time: stamped at the watermark. */
+  private static TimestampedValue<ScoredPayment> arrivedAtWatermark(
+      ScoredPayment scored, Instant watermark) {
+    return TimestampedValue.of(scored, watermark);
+  }
+
+  private static WindowMetrics row(
+      IntervalWindow window,
+      String currency,
+      long count,
+      String total,
+      String average,
+      String max,
+      long highRisk,
+      long paneIndex,
+      String paneTiming) {
+    return WindowMetrics.builder()
+        .setWindowStart(window.start())
+        .setWindowEnd(window.end())
+        .setCurrency(currency)
+        .setPaymentCount(count)
+        .setTotalAmount(new BigDecimal(total))
+        .setAverageAmount(new BigDecimal(average))
+        .setMaxAmount(new BigDecimal(max))
+        .setHighRiskCount(highRisk)
+        .setPaneIndex(paneIndex)
+        .setPaneTiming(paneTiming)
+        .build();
+  }
+
+  private static WindowMetrics onTimeRow(
+      IntervalWindow window,
+      String currency,
+      long count,
+      String total,
+      String average,
+      String max,
+      long highRisk) {
+    return row(window, currency, count, total, average, max, highRisk, 0, "ON_TIME");
+  }
+
+  @Test
+  public void testTotalsPerWindowAndCurrencyOnTime() {
+    ScoredPayment high = scored(3, "tx-3", "6000.00", "USD", seconds(30));
+    assertEquals(RiskLevel.HIGH, high.getRiskLevel());
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .addElements(
+                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(5))),
+                    onTime(scored(2, "tx-2", "1500.05", "USD", seconds(10))))
+                .addElements(onTime(high), onTime(scored(4, "tx-4", "0.20", "USD", seconds(59))))
+                .advanceWatermarkToInfinity());
+
+    WindowMetrics expected =
+        onTimeRow(FIRST_MINUTE, "USD", 4, "7500.35", "1875.087500000", "6000.00", 1);
+    PAssert.that(metrics).inOnTimePane(FIRST_MINUTE).containsInAnyOrder(expected);
+    PAssert.that(metrics).containsInAnyOrder(expected);
+    pipeline.run();
+  }
+
+  @Test
+  public void testAmountsAddUpExactlyToTheCentOnTime() {
+    // 0.1 + 0.2 is 0.30000000000000004 in binary floating point.
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .addElements(
+                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(1))),
+                    onTime(scored(2, "tx-2", "0.20", "USD", seconds(2))))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(metrics)
+        .inOnTimePane(FIRST_MINUTE)
+        .containsInAnyOrder(onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0));
+    PAssert.that(metrics).satisfies(PaymentMetricsTest::assertAmountScales);
+    pipeline.run();
+  }
+
+  /** Totals and maxima keep the cents' scale; averages have BigQuery NUMERIC's nine places. */
+  private static Void assertAmountScales(Iterable<WindowMetrics> rows) {
+    int seen = 0;
+    for (WindowMetrics row : rows) {
+      assertEquals(2, row.getTotalAmount().scale());
+      assertEquals(2, row.getMaxAmount().scale());
+      assertEquals(9, row.getAverageAmount().scale());
+      seen++;
+    }
+    assertEquals(1, seen);
+    return null;
+  }
+
+  @Test
+  public void testAverageRoundsHalfEvenToNineDecimalsOnTime() {
+    // 2.57 / 256 = 0.0100390625 and 2.59 / 256 = 0.0101171875: both exactly halfway at the
+    // tenth place. Half-even rounds the first down and the second up.
+    List<TimestampedValue<ScoredPayment>> payments = new ArrayList<>();
+    for (int i = 0; i < 256; i++) {
+      payments.add(onTime(scored(i, "usd-" + i, i == 0 ? "0.02" : "0.01", "USD", seconds(i % 60))));
+      payments.add(
+          onTime(scored(1000 + i, "eur-" + i, i < 3 ? "0.02" : "0.01", "EUR", seconds(i % 60))));
+    }
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .addElements(payments.get(0), payments.subList(1, payments.size()).toArray(timestampedArray()))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(metrics)
+        .inOnTimePane(FIRST_MINUTE)
+        .containsInAnyOrder(
+            onTimeRow(FIRST_MINUTE, "USD", 256, "2.57", "0.010039062", "0.02", 0),
+            onTimeRow(FIRST_MINUTE, "EUR", 256, "2.59", "0.010117188", "0.02", 0));
+    pipeline.run();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static TimestampedValue<ScoredPayment>[] timestampedArray() {
+    return (TimestampedValue<ScoredPayment>[]) new TimestampedValue<?>[0];
+  }
+
+  @Test
+  public void testTwoCurrenciesInSameWindowGiveTwoRowsOnTime() {
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .addElements(
+                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(1))),
+                    onTime(scored(2, "tx-2", "10.00", "EUR", seconds(2))),
+                    onTime(scored(3, "tx-3", "0.20", "USD", seconds(3))),
+                    onTime(scored(4, "tx-4", "5000.01", "EUR", seconds(4))),
+                    onTime(scored(5, "tx-5", "0.20", "EUR", seconds(5))))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(metrics)
+        .inOnTimePane(FIRST_MINUTE)
+        .containsInAnyOrder(
+            onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0),
+            onTimeRow(FIRST_MINUTE, "EUR", 3, "5010.21", "1670.070000000", "5000.01", 1));
+    pipeline.run();
+  }
+
+  @Test
+  public void testPaymentsInDifferentWindowsGiveSeparateRowsOnTime() {
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .addElements(
+                    onTime(scored(1, "tx-1", "1.00", "USD", seconds(0))),
+                    onTime(scored(2, "tx-2", "2.00", "USD", T0.plus(MINUTE).minus(Duration.millis(1)))),
+                    onTime(scored(3, "tx-3", "4.00", "USD", T0.plus(MINUTE))),
+                    onTime(scored(4, "tx-4", "8.00", "USD", seconds(150))))
+                .advanceWatermarkToInfinity());
+
+    WindowMetrics first = onTimeRow(FIRST_MINUTE, "USD", 2, "3.00", "1.500000000", "2.00", 0);
+    WindowMetrics second = onTimeRow(SECOND_MINUTE, "USD", 1, "4.00", "4.000000000", "4.00", 0);
+    WindowMetrics third = onTimeRow(THIRD_MINUTE, "USD", 1, "8.00", "8.000000000", "8.00", 0);
+    PAssert.that(metrics).inWindow(FIRST_MINUTE).containsInAnyOrder(first);
+    PAssert.that(metrics).inWindow(SECOND_MINUTE).containsInAnyOrder(second);
+    PAssert.that(metrics).inWindow(THIRD_MINUTE).containsInAnyOrder(third);
+    PAssert.that(metrics).containsInAnyOrder(first, second, third);
+    pipeline.run();
+  }
+
+  @Test
+  public void testOnTimePaneFiresWhenWatermarkPassesWindowEndOnTime() {
+    Instant lastInstantOfWindow = T0.plus(MINUTE).minus(Duration.millis(1));
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .addElements(onTime(scored(1, "tx-1", "0.10", "USD", seconds(10))))
+                .advanceWatermarkTo(lastInstantOfWindow)
+                // Behind the watermark, so stamped at it, but its window has not ended yet.
+                .addElements(
+                    arrivedAtWatermark(scored(2, "tx-2", "0.20", "USD", seconds(50)), lastInstantOfWindow),
+                    onTime(scored(3, "tx-3", "7.00", "USD", seconds(70))))
+                .advanceWatermarkTo(T0.plus(MINUTE))
+                .advanceWatermarkToInfinity());
+
+    WindowMetrics onTime = onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0);
+    PAssert.that(metrics).inOnTimePane(FIRST_MINUTE).containsInAnyOrder(onTime);
+    // One firing only: nothing early, nothing after.
+    PAssert.that(metrics).inWindow(FIRST_MINUTE).containsInAnyOrder(onTime);
+    PAssert.that(metrics)
+        .inOnTimePane(SECOND_MINUTE)
+        .containsInAnyOrder(onTimeRow(SECOND_MINUTE, "USD", 1, "7.00", "7.000000000", "7.00", 0));
+    pipeline.run();
+  }
+
+  @Test
+  public void testLatePaymentsUpdateWindowInAccumulatingLatePanesLate() {
+    Instant watermark = T0.plus(MINUTE.multipliedBy(2));
+    Instant laterWatermark = T0.plus(MINUTE.multipliedBy(30));
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .addElements(
+                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(10))),
+                    onTime(scored(2, "tx-2", "0.20", "USD", seconds(20))))
+                .advanceWatermarkTo(watermark)
+                .addElements(arrivedAtWatermark(scored(3, "tx-3", "7000.00", "USD", seconds(30)), watermark))
+                .advanceWatermarkTo(laterWatermark)
+                .addElements(arrivedAtWatermark(scored(4, "tx-4", "0.30", "USD", seconds(40)), laterWatermark))
+                .advanceWatermarkToInfinity());
+
+    WindowMetrics onTime = onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0);
+    WindowMetrics firstLate =
+        row(FIRST_MINUTE, "USD", 3, "7000.30", "2333.433333333", "7000.00", 1, 1, "LATE");
+    WindowMetrics secondLate =
+        row(FIRST_MINUTE, "USD", 4, "7000.60", "1750.150000000", "7000.00", 1, 2, "LATE");
+    PAssert.that(metrics).inOnTimePane(FIRST_MINUTE).containsInAnyOrder(onTime);
+    PAssert.that(metrics).inLatePane(FIRST_MINUTE).containsInAnyOrder(firstLate, secondLate);
+    PAssert.that(metrics).inWindow(FIRST_MINUTE).containsInAnyOrder(onTime, firstLate, secondLate);
+    pipeline.run();
+  }
+
+  @Test
+  public void testWindowChosenByEventTimeNotElementTimestampLate() {
+    // Stamped at 1:10 (the watermark when it arrived) but paid at 0:50: it belongs to the first
+    // minute, not the second one its timestamp falls in.
+    Instant watermark = seconds(70);
+    PCollection<WindowMetrics> metrics =
+        metrics(
+            stream()
+                .advanceWatermarkTo(watermark)
+                .addElements(
+                    arrivedAtWatermark(scored(1, "tx-1", "3.00", "USD", seconds(50)), watermark),
+                    onTime(scored(2, "tx-2", "5.00", "USD", seconds(75))))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(metrics)
+        .inWindow(FIRST_MINUTE)
+        .containsInAnyOrder(row(FIRST_MINUTE, "USD", 1, "3.00", "3.000000000", "3.00", 0, 0, "LATE"));
+    PAssert.that(metrics)
+        .inOnTimePane(SECOND_MINUTE)
+        .containsInAnyOrder(onTimeRow(SECOND_MINUTE, "USD", 1, "5.00", "5.000000000", "5.00", 0));
+    pipeline.run();
+  }
+
+  @Test
+  public void testPaymentBeyondAllowedLatenessNotCountedLate() {
+    Instant watermark = T0.plus(MINUTE.multipliedBy(10));
+    PCollection<WindowMetrics> metrics =
+        pipeline
+            .apply(
+                stream()
+                    .addElements(onTime(scored(1, "tx-1", "1.00", "USD", seconds(10))))
+                    .advanceWatermarkTo(watermark)
+                    .addElements(arrivedAtWatermark(scored(2, "tx-2", "2.00", "USD", seconds(20)), watermark))
+                    .advanceWatermarkToInfinity())
+            .apply(PaymentMetrics.create().withAllowedLateness(Duration.standardMinutes(5)));
+
+    PAssert.that(metrics)
+        .inWindow(FIRST_MINUTE)
+        .containsInAnyOrder(onTimeRow(FIRST_MINUTE, "USD", 1, "1.00", "1.000000000", "1.00", 0));
+    pipeline.run();
+  }
+
+  @Test
+  public void testCustomWindowSizeOnTime() {
+    Duration fiveMinutes = Duration.standardMinutes(5);
+    IntervalWindow firstFive = new IntervalWindow(T0, T0.plus(fiveMinutes));
+    PCollection<WindowMetrics> metrics =
+        pipeline
+            .apply(
+                stream()
+                    .addElements(
+                        onTime(scored(1, "tx-1", "1.00", "USD", seconds(10))),
+                        onTime(scored(2, "tx-2", "2.00", "USD", seconds(250))))
+                    .advanceWatermarkToInfinity())
+            .apply(PaymentMetrics.create().withWindowSize(fiveMinutes));
+
+    PAssert.that(metrics)
+        .inOnTimePane(firstFive)
+        .containsInAnyOrder(onTimeRow(firstFive, "USD", 2, "3.00", "1.500000000", "2.00", 0));
+    pipeline.run();
+  }
+}
