@@ -150,8 +150,12 @@ public final class LocalPipeline {
             standIn.rows(standIn.tables().transactions()).size(),
             standIn.rows(standIn.tables().deadLetter()).size());
       }
-      if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis) {
-        out.printf("  no new input for %d s: draining (closing windows, flushing tables)%n", idleMillis / 1000);
+      boolean idle = idleMillis > 0 && now - lastChange >= idleMillis;
+      boolean enough = options.getDrainAfterRecords() > 0 && read >= options.getDrainAfterRecords();
+      if (drainStarted < 0 && (idle || enough)) {
+        out.printf(
+            "  %s: draining (closing windows, flushing tables)%n",
+            idle ? "no new input for " + idleMillis / 1000 + " s" : read + " records read");
         Files.createDirectories(drainFile.getParent());
         Files.writeString(drainFile, "drain requested by stop-when-idle\n");
         drainStarted = now;

@@ -33,6 +33,8 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
   private final DrainSignal drain;
   private Instant maxEventTime;
   private Instant reportedWatermark;
+  private boolean recordSinceLastWatermark;
+  private boolean drainSeen;
 
   PaymentTimestampPolicy(Duration maxOutOfOrderness, Optional<Instant> previousWatermark) {
     this(maxOutOfOrderness, DrainSignal.never(), previousWatermark);
@@ -56,6 +58,7 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
 
   @Override
   public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
+    recordSinceLastWatermark = true;
     Instant eventTime = PaymentJsonParser.eventTimeOf(record.getKV().getValue());
     Instant timestamp = reportedWatermark;
     if (eventTime != null) {
@@ -75,11 +78,29 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
     return watermarkAt(ctx, Instant.now());
   }
 
+  /**
+   * A record stamped after the watermark jumped to the end of time would be late everywhere, so the
+   * jump waits until the partition has been quiet for a whole watermark interval after the signal.
+   * A partition that never goes quiet never drains: the run's drain timeout reports it.
+   */
+  private boolean drainReady() {
+    if (reportedWatermark.equals(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+      return true;
+    }
+    if (!drain.isRaised()) {
+      return false;
+    }
+    boolean quiet = drainSeen && !recordSinceLastWatermark;
+    drainSeen = true;
+    return quiet;
+  }
+
   Instant watermarkAt(PartitionContext ctx, Instant now) {
-    if (drain.isRaised()) {
+    if (drainReady()) {
       reportedWatermark = BoundedWindow.TIMESTAMP_MAX_VALUE;
       return reportedWatermark;
     }
+    recordSinceLastWatermark = false;
     Instant candidate;
     if (maxEventTime.isAfter(now)) {
       candidate = now.minus(maxOutOfOrderness);

@@ -338,4 +338,54 @@ class PaymentTimestampPolicyTest {
 
     assertEquals(minutes(30), policy.getTimestampForRecord(BUSY, eventAt(1, minutes(10))));
   }
+
+  private static PaymentTimestampPolicy drainingWhen(java.nio.file.Path signal) {
+    return new PaymentTimestampPolicy(BOUND, DrainSignal.whenFileExists(signal), Optional.empty());
+  }
+
+  @Test
+  void testWithoutTheDrainSignalTheWatermarkNeverJumps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    PaymentTimestampPolicy policy = drainingWhen(dir.resolve("drain"));
+    stamp(policy, eventAt(1, minutes(10)));
+    assertEquals(minutes(5), policy.watermarkAt(BUSY, NOW));
+    assertEquals(minutes(5), policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testDrainJumpsToTheEndOfTimeOnceThePartitionIsQuiet(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path signal = dir.resolve("drain");
+    PaymentTimestampPolicy policy = drainingWhen(signal);
+    stamp(policy, eventAt(1, minutes(10)));
+    java.nio.file.Files.writeString(signal, "drain");
+
+    assertEquals(minutes(5), policy.watermarkAt(BUSY, NOW), "first look after the signal: not yet");
+    assertEquals(BoundedWindow.TIMESTAMP_MAX_VALUE, policy.watermarkAt(BUSY, NOW), "quiet since: drained");
+    assertEquals(BoundedWindow.TIMESTAMP_MAX_VALUE, policy.watermarkAt(BUSY, NOW));
+  }
+
+  @Test
+  void testDrainWaitsWhileRecordsKeepArriving(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path signal = dir.resolve("drain");
+    PaymentTimestampPolicy policy = drainingWhen(signal);
+    java.nio.file.Files.writeString(signal, "drain");
+    for (int i = 0; i < 5; i++) {
+      stamp(policy, eventAt(i, minutes(10 + i)));
+      assertFalse(policy.watermarkAt(BUSY, NOW).equals(BoundedWindow.TIMESTAMP_MAX_VALUE), "records still arriving");
+    }
+  }
+
+  @Test
+  void testRecordAfterDrainIsStampedInsideTheGlobalWindow(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path signal = dir.resolve("drain");
+    PaymentTimestampPolicy policy = drainingWhen(signal);
+    java.nio.file.Files.writeString(signal, "drain");
+    policy.watermarkAt(BUSY, NOW);
+    policy.watermarkAt(BUSY, NOW);
+
+    assertEquals(
+        org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE.maxTimestamp(),
+        stamp(policy, eventAt(9, minutes(1))));
+  }
 }

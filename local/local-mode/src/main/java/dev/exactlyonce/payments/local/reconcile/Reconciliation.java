@@ -22,6 +22,7 @@ public final class Reconciliation {
   private final Ledger ledger;
   private final TableFiles tables;
   private final List<String> differences = new ArrayList<>();
+  private final List<String> missing = new ArrayList<>();
   private final List<String> lines = new ArrayList<>();
 
   private Reconciliation(Ledger ledger, TableFiles tables) {
@@ -29,8 +30,12 @@ public final class Reconciliation {
     this.tables = tables;
   }
 
-  /** The verdict and the report to print. */
-  public record Report(boolean passed, List<String> lines, List<String> differences) {
+  /**
+   * The verdict and the report to print.
+   *
+   * @param missing transactions sent on time that are in no table: the loss users fear most
+   */
+  public record Report(boolean passed, List<String> lines, List<String> differences, List<String> missing) {
     public String text() {
       List<String> all = new ArrayList<>(lines);
       if (differences.isEmpty()) {
@@ -85,6 +90,7 @@ public final class Reconciliation {
             + duplicates + " duplicate(s) + " + late + " late dead letter(s)");
       }
       if (written == 0 && !entry.late()) {
+        missing.add(id);
         differences.add(id + ": sent on time but not in payment_transactions");
       }
       if (written > 0) {
@@ -133,7 +139,7 @@ public final class Reconciliation {
     byScenario.forEach((scenario, counts) -> lines.add(String.format("  %-26s %,d of %,d", scenario, counts[1], counts[0])));
     checkDeadLetters(deadLettersByKind, lateDeadLettered);
     checkTotals(expectedTotals);
-    return new Report(differences.isEmpty(), lines, differences);
+    return new Report(differences.isEmpty(), lines, differences, missing);
   }
 
   private void checkRow(Ledger.Entry entry, Map<String, Object> row) {

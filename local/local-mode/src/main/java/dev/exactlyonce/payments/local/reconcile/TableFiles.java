@@ -8,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** The five tables as the stand-in (or a BigQuery JSON export) left them: one file per table. */
 public final class TableFiles {
@@ -37,6 +40,19 @@ public final class TableFiles {
    */
   public static TableFiles read(Path dir) throws IOException {
     return new TableFiles(dir);
+  }
+
+  /** Transactions with more than one row in payment_transactions. */
+  public Set<String> transactionIdsWrittenMoreThanOnce() {
+    Map<String, Long> counts = new HashMap<>();
+    transactions.forEach(row -> counts.merge(String.valueOf(row.get("transaction_id")), 1L, Long::sum));
+    Set<String> twice = new TreeSet<>();
+    counts.forEach((id, count) -> {
+      if (count > 1) {
+        twice.add(id);
+      }
+    });
+    return twice;
   }
 
   private static List<Map<String, Object>> read(Path dir, String table) throws IOException {
