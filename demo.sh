@@ -7,8 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 echo "building (mvn install, tests skipped)..."
 mvn -B -ntp -q install -DskipTests
+# Kafka's clients warn while the broker starts, and KafkaIO warns when an offset commit races a
+# reader it is closing (the next checkpoint commits again); neither is a problem in a local run.
 exec java -Xmx4g \
   -Dpayments.broker.home=local/embedded-kafka/target \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.kafka=error \
+  -Dorg.slf4j.simpleLogger.log.org.apache.beam.sdk.io.kafka=error \
   -cp "local/local-mode/target/classes:$(cat local/local-mode/target/local-classpath.txt)" \
   dev.exactlyonce.payments.local.LocalMode demo "$@"

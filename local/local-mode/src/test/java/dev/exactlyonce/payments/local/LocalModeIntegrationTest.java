@@ -90,4 +90,17 @@ class LocalModeIntegrationTest {
     Reconciliation.Report report = Reconciliation.check(ledger, TableFiles.read(tables));
     assertTrue(report.passed(), report.text());
   }
+
+  @Test
+  void missingTopicStopsTheRunWithOneLineNamingIt() {
+    LocalPipeline.LocalRunException error =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            LocalPipeline.LocalRunException.class,
+            () ->
+                LocalPipeline.run(
+                    options(kafka, "no-such-topic", dir.resolve("unused-tables"), "--stopWhenIdleSeconds=5"),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    assertEquals("topic no-such-topic does not exist on " + kafka.bootstrapServers(), error.getMessage());
+    assertTrue(!java.nio.file.Files.exists(dir.resolve("unused-tables")), "nothing written for a run that never started");
+  }
 }

@@ -3,9 +3,7 @@ package dev.exactlyonce.payments.transforms.bigquery;
 import com.google.api.services.bigquery.model.Table;
 import com.google.api.services.bigquery.model.TableReference;
 import com.google.api.services.bigquery.model.TableRow;
-import java.lang.reflect.Method;
 import java.util.List;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
@@ -27,7 +25,7 @@ public final class FakeBigQuery {
 
   public static FakeBigQuery start() {
     FakeDatasetService.setUp();
-    clearBigQueryIoCaches();
+    BigQueryIoCaches.clear();
     FakeBigQuery fake = new FakeBigQuery();
     try {
       fake.datasets.createDataset(PROJECT, DATASET, "", "", null);
@@ -63,20 +61,6 @@ public final class FakeBigQuery {
           new TableReference().setProjectId(PROJECT).setDatasetId(DATASET).setTableId(table));
     } catch (Exception e) {
       throw new IllegalStateException("cannot read fake table " + table, e);
-    }
-  }
-
-  /**
-   * BigQueryIO remembers which tables it created and their schemas in static caches; a test that
-   * reuses table names after resetting the fake must clear them, or the tables are never created.
-   */
-  private static void clearBigQueryIoCaches() {
-    try {
-      Method clear = BigQueryIO.class.getDeclaredMethod("clearStaticCaches");
-      clear.setAccessible(true);
-      clear.invoke(null);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot clear BigQueryIO's static caches", e);
     }
   }
 }

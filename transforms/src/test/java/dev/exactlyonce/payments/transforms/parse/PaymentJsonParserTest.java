@@ -20,9 +20,11 @@ import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser.Valid;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** What {@link PaymentJsonParser} makes of one record: a payment, or exactly why not. */
@@ -328,16 +330,13 @@ class PaymentJsonParserTest {
   // ---------------------------------------------------------------------------------------------
   // MISSING_FIELD
 
+  static Stream<String> requiredFields() {
+    return Stream.of(
+        "transaction_id", "sender_account", "receiver_account", "amount", "currency", "event_time");
+  }
+
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "transaction_id",
-        "sender_account",
-        "receiver_account",
-        "amount",
-        "currency",
-        "event_time"
-      })
+  @MethodSource("requiredFields")
   void testAbsentRequiredFieldIsMissingField(String field) {
     Rejected rejected = rejectedAs(ErrorKind.MISSING_FIELD, event(e -> e.remove(field)));
 
@@ -345,15 +344,7 @@ class PaymentJsonParserTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "transaction_id",
-        "sender_account",
-        "receiver_account",
-        "amount",
-        "currency",
-        "event_time"
-      })
+  @MethodSource("requiredFields")
   void testNullRequiredFieldIsMissingField(String field) {
     Rejected rejected = rejectedAs(ErrorKind.MISSING_FIELD, event(e -> e.putNull(field)));
 
@@ -361,7 +352,7 @@ class PaymentJsonParserTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"transaction_id", "sender_account", "receiver_account", "currency"})
+  @MethodSource("requiredFields")
   void testEmptyRequiredTextFieldIsMissingField(String field) {
     Rejected rejected = rejectedAs(ErrorKind.MISSING_FIELD, event(e -> e.put(field, "")));
 

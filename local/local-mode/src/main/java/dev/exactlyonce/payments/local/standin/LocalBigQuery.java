@@ -8,11 +8,11 @@ import com.google.api.services.bigquery.model.TableReference;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TableSchema;
 import com.google.api.services.bigquery.model.TimePartitioning;
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryIoCaches;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
@@ -81,7 +80,7 @@ public final class LocalBigQuery implements AutoCloseable {
       throws IOException {
     checkWritable(dir);
     FakeDatasetService.setUp();
-    clearBigQueryIoCaches();
+    BigQueryIoCaches.clear();
     LocalBigQuery standIn = new LocalBigQuery(dir, tables);
     standIn.createTablesAndLoad();
     long millis = Math.max(100, refreshEvery.toMillis());
@@ -210,20 +209,6 @@ public final class LocalBigQuery implements AutoCloseable {
       Files.delete(probe);
     } catch (IOException | SecurityException e) {
       throw new IOException("cannot write the table directory " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * BigQueryIO remembers the tables it created and their schemas in static caches, which would
-   * outlive the engine's reset when a JVM opens the stand-in twice.
-   */
-  private static void clearBigQueryIoCaches() {
-    try {
-      Method clear = BigQueryIO.class.getDeclaredMethod("clearStaticCaches");
-      clear.setAccessible(true);
-      clear.invoke(null);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot clear BigQueryIO's static caches", e);
     }
   }
 
