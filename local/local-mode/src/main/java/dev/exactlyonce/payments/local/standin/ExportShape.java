@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.local.standin;
 import com.google.api.services.bigquery.model.TableFieldSchema;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TableSchema;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -13,7 +14,7 @@ import java.util.Map;
 
 /**
  * A row as BigQuery's JSON export writes it: columns in schema order, nulls left out, INT64 and
- * NUMERIC as strings, TIMESTAMP as {@code yyyy-MM-dd HH:mm:ss.SSSSSS UTC}, BYTES as base64,
+ * NUMERIC as plain decimal strings, TIMESTAMP as {@code yyyy-MM-dd HH:mm:ss.SSSSSS UTC}, BYTES as base64,
  * REPEATED as arrays.
  */
 final class ExportShape {
@@ -38,7 +39,16 @@ final class ExportShape {
     if (value instanceof List<?> list) {
       return list.stream().map(element -> shape(element, type)).toList();
     }
-    return "TIMESTAMP".equals(type) ? TIMESTAMP.format(parseTimestamp(value.toString())) : value.toString();
+    switch (type) {
+      case "TIMESTAMP":
+        return TIMESTAMP.format(parseTimestamp(value.toString()));
+      case "NUMERIC":
+      case "BIGNUMERIC":
+        // The engine hands NUMERIC back normalized, 1230.00 as "1.23E+3"; exports never use exponents.
+        return new BigDecimal(value.toString()).toPlainString();
+      default:
+        return value.toString();
+    }
   }
 
   /**

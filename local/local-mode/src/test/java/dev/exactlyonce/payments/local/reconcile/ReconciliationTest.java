@@ -1,0 +1,493 @@
+package dev.exactlyonce.payments.local.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.exactlyonce.payments.local.simulator.Ledger;
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reconciliation of hand-built tables against a hand-built ledger: one consistent set that passes,
+ * then that set with exactly one thing broken per test.
+ *
+ * <p>The consistent set: tx-usd-1 (USD 10.00, once), tx-eur-1 (EUR 20.50, sent 3 times: retry and
+ * replay, 2 duplicates dropped), tx-usd-2 (USD 5.25, once), tx-late (GBP 7.00, late, dead-lettered
+ * as LATE), and 3 malformed records (1 UNPARSEABLE, 2 INVALID_FIELD): 9 records = 3 rows + 2
+ * duplicates + 4 dead letters.
+ */
+class ReconciliationTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String WINDOW = "2026-03-01 10:00:00.000000 UTC";
+
+  @TempDir Path dir;
+
+  // ---------------------------------------------------------------- the consistent set
+
+  private static Ledger.Entry entry(String id, String currency, String amount, int copies, List<String> scenarios, boolean late) {
+    return new Ledger.Entry(id, currency, new BigDecimal(amount), "2026-03-01T10:00:00.000Z", copies, scenarios, false, late);
+  }
+
+  private static List<Ledger.Entry> consistentEntries() {
+    return List.of(
+        entry("tx-usd-1", "USD", "10.00", 1, List.of(), false),
+        entry("tx-eur-1", "EUR", "20.50", 3, List.of("retry", "replay"), false),
+        entry("tx-usd-2", "USD", "5.25", 1, List.of(), false),
+        entry("tx-late", "GBP", "7.00", 1, List.of(), true));
+  }
+
+  private static Ledger ledger(long recordsSent, List<Ledger.Entry> entries) {
+    return new Ledger(
+        "payments",
+        42,
+        recordsSent,
+        entries,
+        Map.of("UNPARSEABLE", 1L, "INVALID_FIELD", 2L),
+        Map.of("retry", 1L, "replay", 1L, "late", 1L, "malformed", 3L));
+  }
+
+  private static Ledger consistentLedger() {
+    return ledger(9, consistentEntries());
+  }
+
+  /** Rows per table, written as <table>.ndjson in BigQuery's export shape. */
+  private static final class Tables {
+    final List<Map<String, Object>> transactions = new ArrayList<>();
+    final List<Map<String, Object>> fraud = new ArrayList<>();
+    final List<Map<String, Object>> metrics = new ArrayList<>();
+    final List<Map<String, Object>> audit = new ArrayList<>();
+    final List<Map<String, Object>> deadLetters = new ArrayList<>();
+
+    static Tables consistent() {
+      Tables tables = new Tables();
+      tables.payment("tx-usd-1", "10.00", "USD");
+      tables.payment("tx-eur-1", "20.50", "EUR");
+      tables.payment("tx-usd-2", "5.25", "USD");
+      tables.audit.add(row("transaction_id", "tx-eur-1", "duplicate_copies", "2"));
+      tables.deadLetters.add(row("error_kind", "LATE", "message", "late", "transaction_id", "tx-late"));
+      tables.deadLetters.add(row("error_kind", "UNPARSEABLE", "message", "not valid JSON"));
+      tables.deadLetters.add(row("error_kind", "INVALID_FIELD", "message", "amount has more than 2 decimal places"));
+      tables.deadLetters.add(row("error_kind", "INVALID_FIELD", "message", "currency must be 3 upper-case letters"));
+      tables.metrics.add(metric(WINDOW, "USD", 0, "15.25"));
+      tables.metrics.add(metric(WINDOW, "EUR", 0, "20.50"));
+      return tables;
+    }
+
+    void payment(String id, String amount, String currency) {
+      Map<String, Object> row =
+          row("transaction_id", id, "sender_account", "ACC-1", "receiver_account", "ACC-2", "amount", amount,
+              "currency", currency, "event_time", WINDOW);
+      transactions.add(row);
+      Map<String, Object> scored = new LinkedHashMap<>(row);
+      scored.put("risk_score", "0");
+      scored.put("risk_level", "LOW");
+      scored.put("risk_reasons", List.of());
+      fraud.add(scored);
+    }
+
+    static Map<String, Object> metric(String windowStart, String currency, long pane, String total) {
+      return row("window_start", windowStart, "currency", currency, "total_amount", total, "pane_index", Long.toString(pane));
+    }
+
+    /** Removes the first row of a table that matches. */
+    static void removeFirst(List<Map<String, Object>> table, Predicate<Map<String, Object>> which) {
+      for (int i = 0; i < table.size(); i++) {
+        if (which.test(table.get(i))) {
+          table.remove(i);
+          return;
+        }
+      }
+      throw new IllegalArgumentException("no such row to remove");
+    }
+
+    static Predicate<Map<String, Object>> is(String column, String value) {
+      return row -> value.equals(row.get(column));
+    }
+
+    TableFiles writeAndRead(Path dir) throws IOException {
+      write(dir, BigQueryTables.DEFAULT_TRANSACTIONS, transactions);
+      write(dir, BigQueryTables.DEFAULT_FRAUD, fraud);
+      write(dir, BigQueryTables.DEFAULT_METRICS, metrics);
+      write(dir, BigQueryTables.DEFAULT_AUDIT, audit);
+      write(dir, BigQueryTables.DEFAULT_DEAD_LETTER, deadLetters);
+      return TableFiles.read(dir);
+    }
+  }
+
+  private static Map<String, Object> row(Object... columnsAndValues) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    for (int i = 0; i < columnsAndValues.length; i += 2) {
+      row.put((String) columnsAndValues[i], columnsAndValues[i + 1]);
+    }
+    return row;
+  }
+
+  private static void write(Path dir, String table, List<Map<String, Object>> rows) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (Map<String, Object> row : rows) {
+      text.append(JSON.writeValueAsString(row)).append('\n');
+    }
+    Files.writeString(dir.resolve(table + ".ndjson"), text, StandardCharsets.UTF_8);
+  }
+
+  private Reconciliation.Report check(Ledger ledger, Tables tables) throws IOException {
+    return Reconciliation.check(ledger, tables.writeAndRead(dir));
+  }
+
+  private static void assertFailsWith(Reconciliation.Report report, String... fragments) {
+    assertFalse(report.passed(), "expected FAIL:\n" + report.text());
+    assertTrue(report.text().endsWith("RECONCILIATION: FAIL"), report.text());
+    boolean found = report.differences().stream().anyMatch(d -> containsAll(d, fragments));
+    assertTrue(found, "no difference mentions " + List.of(fragments) + ": " + report.differences());
+  }
+
+  private static boolean containsAll(String text, String... fragments) {
+    for (String fragment : fragments) {
+      if (!text.contains(fragment)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- PASS
+
+  @Test
+  void consistentTablesPass() throws IOException {
+    Reconciliation.Report report = check(consistentLedger(), Tables.consistent());
+
+    assertTrue(report.passed(), report.text());
+    assertEquals(List.of(), report.differences());
+    assertEquals(List.of(), report.missing());
+    assertTrue(report.text().contains("differences: none"), report.text());
+    assertTrue(report.text().endsWith("RECONCILIATION: PASS"), report.text());
+  }
+
+  @Test
+  void reportAccountsForEveryRecordSent() throws IOException {
+    Reconciliation.Report report = check(consistentLedger(), Tables.consistent());
+
+    assertTrue(
+        report.lines().stream().anyMatch(line -> containsAll(line, "records accounted for", "9 = 3 payment rows + 2 duplicates dropped + 4 dead letters")),
+        report.text());
+    assertTrue(report.lines().stream().anyMatch(line -> containsAll(line, "duplicates caught", "2 of 2")), report.text());
+    assertTrue(report.lines().stream().anyMatch(line -> line.matches(" +retry +1 of 1")), report.text());
+    assertTrue(report.lines().stream().anyMatch(line -> line.matches(" +replay +1 of 1")), report.text());
+    assertTrue(report.lines().stream().anyMatch(line -> line.matches(" +INVALID_FIELD +2 / 2")), report.text());
+  }
+
+  @Test
+  void latePaymentEndingAsLateDeadLetterPassesAndCountsAsDeadLettered() throws IOException {
+    Reconciliation.Report report = check(consistentLedger(), Tables.consistent());
+
+    assertTrue(report.passed(), report.text());
+    assertTrue(
+        report.lines().stream().anyMatch(line -> line.contains("late ones: 1 dead-lettered, 0 written before the watermark moved")),
+        report.text());
+    assertTrue(
+        report.lines().stream().anyMatch(line -> containsAll(line, "LATE", "1 (late payments and their copies; 1 payments)")),
+        report.text());
+  }
+
+  @Test
+  void latePaymentWrittenBeforeTheWatermarkMovedPassesAndCountsAsWritten() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.deadLetters, Tables.is("error_kind", "LATE"));
+    tables.payment("tx-late", "7.00", "GBP");
+    tables.metrics.add(Tables.metric(WINDOW, "GBP", 0, "7.00"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertTrue(report.passed(), report.text());
+    assertTrue(
+        report.lines().stream().anyMatch(line -> line.contains("late ones: 0 dead-lettered, 1 written before the watermark moved")),
+        report.text());
+  }
+
+  @Test
+  void amountsInScientificNotationAsTheEngineMayRenderThemStillMatch() throws IOException {
+    Ledger.Entry tens = entry("tx-usd-1", "USD", "10.00", 1, List.of(), false);
+    List<Ledger.Entry> entries = new ArrayList<>(consistentEntries());
+    entries.set(0, tens);
+    Tables tables = Tables.consistent();
+    tables.transactions.get(0).put("amount", "1E+1");
+
+    Reconciliation.Report report = check(ledger(9, entries), tables);
+
+    assertTrue(report.passed(), report.text());
+  }
+
+  @Test
+  void highestPaneOfAWindowCountsAndEarlierSmallerPanesAreIgnored() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
+    // The final pane first in the file, and pane 10 after pane 2: highest by number, not by position or text.
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 10, "15.25"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 2, "10.00"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertTrue(report.passed(), report.text());
+  }
+
+  @Test
+  void panesOfDifferentWindowsAddUp() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 0, "10.00"));
+    tables.metrics.add(Tables.metric("2026-03-01 10:01:00.000000 UTC", "USD", 0, "5.25"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertTrue(report.passed(), report.text());
+  }
+
+  // ---------------------------------------------------------------- FAIL
+
+  @Test
+  void missingPaymentFailsAndIsListedAsMissing() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.transactions, Tables.is("transaction_id", "tx-usd-2"));
+    Tables.removeFirst(tables.fraud, Tables.is("transaction_id", "tx-usd-2"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "tx-usd-2", "sent on time but not in payment_transactions");
+    assertEquals(List.of("tx-usd-2"), report.missing());
+    assertTrue(report.text().contains("tx-usd-2"), report.text());
+  }
+
+  @Test
+  void paymentRowWrittenTwiceFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.transactions.add(new LinkedHashMap<>(tables.transactions.get(0)));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "payment_transactions has tx-usd-1 2 times");
+    assertEquals(List.of(), report.missing());
+  }
+
+  @Test
+  void fraudRowWrittenTwiceFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.fraud.add(new LinkedHashMap<>(tables.fraud.get(1)));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "payment_transactions_fraud has tx-eur-1 2 times");
+  }
+
+  @Test
+  void amountOneCentOffFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.transactions.get(0).put("amount", "10.01");
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "tx-usd-1", "sent 10.00 USD", "written 10.01 USD");
+  }
+
+  @Test
+  void wrongCurrencyFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.transactions.get(0).put("currency", "CHF");
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "tx-usd-1", "sent 10.00 USD", "written 10.00 CHF");
+  }
+
+  @Test
+  void sameAmountWithOtherScaleIsNotADifference() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.transactions.get(0).put("amount", "10");
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertTrue(report.passed(), report.text());
+  }
+
+  @Test
+  void currencyTotalMismatchInFinalMetricsPaneFails() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 0, "15.25"));
+    // The final pane is one cent off; the earlier pane being right does not help.
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 1, "15.26"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "USD totals differ", "expected 15.25", "payment_transactions 15.25", "payment_metrics 15.26");
+    assertEquals(1, report.differences().size(), report.differences().toString());
+  }
+
+  @Test
+  void samePaneOfAWindowTwiceFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.metrics.add(Tables.metric(WINDOW, "EUR", 0, "20.50"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "payment_metrics has pane 0", "EUR", "twice");
+  }
+
+  @Test
+  void wrongCountOfMalformedDeadLettersOfOneKindFails() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.deadLetters, Tables.is("error_kind", "INVALID_FIELD"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "dead letters of kind INVALID_FIELD: found 1, expected 2");
+  }
+
+  @Test
+  void deadLetterOfAKindTheLedgerNeverSentFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.deadLetters.add(row("error_kind", "WRITE_FAILED", "message", "boom"));
+
+    Reconciliation.Report report = check(ledger(10, consistentEntries()), tables);
+
+    assertFailsWith(report, "dead letters of kind WRITE_FAILED: found 1, expected 0");
+  }
+
+  @Test
+  void rowForATransactionTheLedgerNeverSentFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.payment("tx-ghost", "1.00", "USD");
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "payment_transactions has tx-ghost, which the ledger never sent");
+    assertFailsWith(report, "payment_transactions_fraud has tx-ghost, which the ledger never sent");
+  }
+
+  @Test
+  void lateDeadLetterForATransactionTheLedgerNeverSentFails() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.deadLetters.add(row("error_kind", "LATE", "message", "late", "transaction_id", "tx-ghost"));
+
+    Reconciliation.Report report = check(ledger(10, consistentEntries()), tables);
+
+    assertFailsWith(report, "dead_letter (LATE) has tx-ghost, which the ledger never sent");
+  }
+
+  @Test
+  void paymentWithoutItsFraudRowFails() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.fraud, Tables.is("transaction_id", "tx-usd-1"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "tx-usd-1: in payment_transactions but not in payment_transactions_fraud");
+  }
+
+  @Test
+  void latePaymentInNoTableFailsButIsNotListedAsMissingOnTime() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.deadLetters, Tables.is("error_kind", "LATE"));
+
+    Reconciliation.Report report = check(ledger(8, consistentEntries()), tables);
+
+    assertFailsWith(report, "tx-late: sent 1 copies, accounted 0 row(s) + 0 duplicate(s) + 0 late dead letter(s)");
+    assertEquals(List.of(), report.missing());
+  }
+
+  @Test
+  void duplicatesNotAccountedForFailNamingTheTransaction() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.audit.get(0).put("duplicate_copies", "1");
+
+    Reconciliation.Report report = check(ledger(8, consistentEntries()), tables);
+
+    assertFailsWith(report, "tx-eur-1: sent 3 copies, accounted 1 row(s) + 1 duplicate(s) + 0 late dead letter(s)");
+  }
+
+  @Test
+  void recordsSentNotEqualToRowsPlusDuplicatesPlusDeadLettersFails() throws IOException {
+    Reconciliation.Report report = check(ledger(10, consistentEntries()), Tables.consistent());
+
+    assertFailsWith(report, "records sent 10 != rows + duplicates + dead letters 9");
+    assertEquals(1, report.differences().size(), report.differences().toString());
+  }
+
+  @Test
+  void failedReportListsEveryDifferenceInItsText() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.transactions.get(0).put("amount", "10.01");
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertTrue(report.text().contains("differences: " + report.differences().size()), report.text());
+    for (String difference : report.differences()) {
+      assertTrue(report.text().contains("  - " + difference), report.text());
+    }
+  }
+
+  @Test
+  void longListsOfDifferencesAreCutShortInTheTextButKeptInFull() throws IOException {
+    List<Ledger.Entry> entries = new ArrayList<>(consistentEntries());
+    for (int i = 0; i < 30; i++) {
+      entries.add(entry("tx-lost-" + i, "USD", "1.00", 1, List.of(), false));
+    }
+
+    Reconciliation.Report report = check(ledger(39, entries), Tables.consistent());
+
+    assertEquals(30, report.missing().size());
+    assertTrue(report.differences().size() > 60, report.differences().toString());
+    long listed = report.text().lines().filter(line -> line.startsWith("  - ")).count();
+    assertEquals(25, listed, report.text());
+    assertTrue(report.text().contains("  ... and " + (report.differences().size() - 25) + " more"), report.text());
+    assertTrue(report.text().endsWith("RECONCILIATION: FAIL"), report.text());
+  }
+
+  // ---------------------------------------------------------------- TableFiles
+
+  @Test
+  void missingTableFileFailsNamingTheFile() throws IOException {
+    Tables.consistent().writeAndRead(dir);
+    Files.delete(dir.resolve("deduplication_audit.ndjson"));
+
+    IOException error = assertThrows(IOException.class, () -> TableFiles.read(dir));
+
+    assertTrue(error.getMessage().contains(dir.resolve("deduplication_audit.ndjson").toString()), error.getMessage());
+  }
+
+  @Test
+  void nonJsonLineFailsNamingFileAndLine() throws IOException {
+    Tables.consistent().writeAndRead(dir);
+    Path metrics = dir.resolve("payment_metrics.ndjson");
+    Files.writeString(metrics, "{\"currency\":\"USD\"}\n\nnot json\n", StandardCharsets.UTF_8);
+
+    IOException error = assertThrows(IOException.class, () -> TableFiles.read(dir));
+
+    assertTrue(error.getMessage().contains(metrics.toString()), error.getMessage());
+    assertTrue(error.getMessage().contains("line 3"), error.getMessage());
+  }
+
+  @Test
+  void blankLinesInTableFilesAreSkipped() throws IOException {
+    Tables.consistent().writeAndRead(dir);
+    Path audit = dir.resolve("deduplication_audit.ndjson");
+    Files.writeString(audit, "\n" + Files.readString(audit) + "\n  \n", StandardCharsets.UTF_8);
+
+    Reconciliation.Report report = Reconciliation.check(consistentLedger(), TableFiles.read(dir));
+
+    assertTrue(report.passed(), report.text());
+  }
+}
