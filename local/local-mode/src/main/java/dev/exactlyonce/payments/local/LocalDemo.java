@@ -7,6 +7,7 @@ import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
+import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -56,7 +57,8 @@ public final class LocalDemo {
       ledger.write(ledgerFile);
 
       out.println("[4/4] reconciling " + tablesDir + " against " + ledgerFile);
-      Reconciliation.Report report = Reconciliation.check(ledger, TableFiles.read(tablesDir));
+      Reconciliation.Report report =
+          Reconciliation.check(ledger, TableFiles.read(tablesDir, PipelineConfig.from(options).write().tables()));
       out.println(report.text());
       double seconds = (System.nanoTime() - started) / 1e9;
       out.printf("summary: %,d records sent, %,d read, %s in %.0f s; ledger %s, tables %s%n",

@@ -44,7 +44,9 @@ import org.joda.time.Instant;
  */
 public final class FraudScoring extends PTransform<PCollection<Payment>, PCollection<ScoredPayment>> {
 
-  public static final Duration DEFAULT_LATENESS = Duration.standardHours(1);
+  /** The default deduplication horizon plus its window: the latest a payment gets through. */
+  public static final Duration DEFAULT_LATENESS =
+      Duration.standardHours(1).plus(Duration.standardMinutes(1));
 
   private final FraudRules rules;
   private final Duration lateness;
@@ -85,6 +87,7 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
     private static final String RECENT = "recentEventTimes";
     private static final String FLUSH_AT = "flushAt";
     private static final String FLUSH = "flush";
+    private static final String FORGET = "forget";
 
     @StateId(PENDING)
     private final StateSpec<BagState<TimestampedValue<Payment>>> pendingSpec;
@@ -98,9 +101,13 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
     @TimerId(FLUSH)
     private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
+    @TimerId(FORGET)
+    private final TimerSpec forgetSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
     private final FraudRules rules;
     private final Duration history;
     private final Counter scored = Metrics.counter(FraudScoring.class, "payments_scored");
+    private final Counter forgotten = Metrics.counter(FraudScoring.class, "sender_histories_forgotten");
 
     ScoreFn(FraudRules rules, Duration history, Coder<Payment> paymentCoder) {
       this.rules = rules;
@@ -129,7 +136,8 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
         @StateId(PENDING) BagState<TimestampedValue<Payment>> pending,
         @StateId(RECENT) BagState<Instant> recent,
         @StateId(FLUSH_AT) ValueState<Instant> flushAt,
-        @TimerId(FLUSH) Timer flush) {
+        @TimerId(FLUSH) Timer flush,
+        @TimerId(FORGET) Timer forget) {
       Instant watermarkPassed = context.fireTimestamp();
       List<Payment> ready = new ArrayList<>();
       List<TimestampedValue<Payment>> waiting = new ArrayList<>();
@@ -158,6 +166,11 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
 
       recent.clear();
       times.forEach(recent::add);
+      times.stream()
+          .max(Comparator.naturalOrder())
+          // A sender who goes quiet must not keep state forever; the timer emits nothing, so it
+          // holds no watermark.
+          .ifPresent(latest -> forget.withNoOutputTimestamp().set(latest.plus(history)));
       pending.clear();
       waiting.forEach(pending::add);
       Instant next =
@@ -167,6 +180,17 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
       } else {
         flush.set(next);
         flushAt.write(next);
+      }
+    }
+
+    @OnTimer(FORGET)
+    public void onForget(
+        @StateId(PENDING) BagState<TimestampedValue<Payment>> pending,
+        @StateId(RECENT) BagState<Instant> recent) {
+      // Payments still waiting will be scored by a flush that sets this timer again.
+      if (pending.isEmpty().read()) {
+        recent.clear();
+        forgotten.inc();
       }
     }
 

@@ -488,4 +488,34 @@ public class FraudScoringTest {
       out.output("pane " + pane.getIndex() + ": " + String.join(", ", ids));
     }
   }
+
+  @Test
+  public void testQuietSenderHistoryIsForgottenAfterWindowPlusLateness() {
+    FraudScoring scoring = twoPerTenMinutes().withLateness(Duration.standardMinutes(5));
+    score(
+        stream()
+            .addElements(onTime(payment(1, "tx-1", "ACC-1", "ACC-2", "10.00", minutes(0))))
+            .addElements(onTime(payment(2, "tx-2", "ACC-3", "ACC-2", "10.00", minutes(1))))
+            // ACC-1 and ACC-3 go quiet; 10 + 5 minutes later their histories must be gone.
+            .advanceWatermarkTo(minutes(30))
+            .advanceWatermarkToInfinity(),
+        scoring);
+
+    org.apache.beam.sdk.PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    long forgotten = 0;
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> counter :
+        result
+            .metrics()
+            .queryMetrics(
+                org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                    .addNameFilter(
+                        org.apache.beam.sdk.metrics.MetricNameFilter.named(
+                            FraudScoring.class, "sender_histories_forgotten"))
+                    .build())
+            .getCounters()) {
+      forgotten += counter.getAttempted();
+    }
+    org.junit.Assert.assertEquals(2, forgotten);
+  }
 }

@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.local.reconcile;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.exactlyonce.payments.local.standin.LocalBigQuery;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,12 +26,12 @@ public final class TableFiles {
   final List<Map<String, Object>> audit;
   final List<Map<String, Object>> deadLetters;
 
-  private TableFiles(Path dir) throws IOException {
-    transactions = read(dir, BigQueryTables.DEFAULT_TRANSACTIONS);
-    fraud = read(dir, BigQueryTables.DEFAULT_FRAUD);
-    metrics = read(dir, BigQueryTables.DEFAULT_METRICS);
-    audit = read(dir, BigQueryTables.DEFAULT_AUDIT);
-    deadLetters = read(dir, BigQueryTables.DEFAULT_DEAD_LETTER);
+  private TableFiles(Path dir, BigQueryTables names) throws IOException {
+    transactions = read(dir, names.transactions());
+    fraud = read(dir, names.fraud());
+    metrics = read(dir, names.metrics());
+    audit = read(dir, names.audit());
+    deadLetters = read(dir, names.deadLetter());
   }
 
   /**
@@ -39,7 +40,12 @@ public final class TableFiles {
    * @throws IOException naming the file that is missing or not NDJSON
    */
   public static TableFiles read(Path dir) throws IOException {
-    return new TableFiles(dir);
+    return read(dir, BigQueryTables.in(LocalBigQuery.PROJECT, "payments"));
+  }
+
+  /** Like {@link #read(Path)}, for tables named as in {@code names}. */
+  public static TableFiles read(Path dir, BigQueryTables names) throws IOException {
+    return new TableFiles(dir, names);
   }
 
   /** Transactions with more than one row in payment_transactions. */
