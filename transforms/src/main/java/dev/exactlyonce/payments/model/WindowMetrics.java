@@ -41,6 +41,8 @@ public abstract class WindowMetrics {
     return new AutoValue_WindowMetrics.Builder();
   }
 
+  public abstract Builder toBuilder();
+
   /** Builder. */
   @AutoValue.Builder
   public abstract static class Builder {

@@ -3,10 +3,15 @@ package dev.exactlyonce.payments.transforms.bigquery;
 import com.google.api.services.bigquery.model.TableRow;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
+import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
@@ -72,6 +77,7 @@ public final class TableRows {
   public static TableRow deadLetter(DeadLetter deadLetter) {
     TableRow row =
         new TableRow()
+            .set("dead_letter_id", deadLetterId(deadLetter))
             .set("error_kind", deadLetter.getErrorKind().name())
             .set("message", deadLetter.getMessage());
     KafkaCoordinates source = deadLetter.getSource();
@@ -86,6 +92,28 @@ public final class TableRows {
     setIfPresent(row, "event_time", timestampOrNull(deadLetter.getEventTime()));
     setIfPresent(row, "received_at", timestampOrNull(deadLetter.getReceivedAt()));
     return row;
+  }
+
+  /**
+   * One id per dead letter, stable across replays: {@code topic/partition/offset} of the record.
+   * A row BigQuery refused is a dead letter of its own (one record can have several refused rows,
+   * one per table): {@code refused/} and a digest of the refusal's message and row.
+   */
+  static String deadLetterId(DeadLetter deadLetter) {
+    KafkaCoordinates source = deadLetter.getSource();
+    if (deadLetter.getErrorKind() != ErrorKind.WRITE_FAILED && source != null) {
+      return source.getTopic() + "/" + source.getPartition() + "/" + source.getOffset();
+    }
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(deadLetter.getMessage().getBytes(StandardCharsets.UTF_8));
+      if (deadLetter.getRawValue() != null) {
+        digest.update(deadLetter.getRawValue());
+      }
+      return "refused/" + HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 
   private static String timestamp(Instant instant) {

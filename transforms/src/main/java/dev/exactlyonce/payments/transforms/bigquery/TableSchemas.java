@@ -5,9 +5,19 @@ import com.google.api.services.bigquery.model.TableSchema;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The explicit schemas of the five tables. Money is NUMERIC, times are TIMESTAMP. */
+/**
+ * The explicit schemas of the five tables, and their primary keys (used by {@link
+ * WriteMode#UPSERT}). Money is NUMERIC, times are TIMESTAMP.
+ */
 public final class TableSchemas {
   private TableSchemas() {}
+
+  public static final List<String> TRANSACTIONS_KEY = List.of("transaction_id");
+  public static final List<String> FRAUD_KEY = List.of("transaction_id");
+  public static final List<String> METRICS_KEY = List.of("window_start", "currency");
+  public static final List<String> AUDIT_KEY = List.of("transaction_id");
+  /** Kafka topic, partition and offset of the record, or what was refused (see TableRows). */
+  public static final List<String> DEAD_LETTER_KEY = List.of("dead_letter_id");
 
   private static final List<TableFieldSchema> PAYMENT_COLUMNS =
       List.of(
@@ -66,6 +76,7 @@ public final class TableSchemas {
   public static TableSchema deadLetter() {
     return schema(
         List.of(
+            required("dead_letter_id", "STRING"),
             required("error_kind", "STRING"),
             required("message", "STRING"),
             nullable("kafka_topic", "STRING"),

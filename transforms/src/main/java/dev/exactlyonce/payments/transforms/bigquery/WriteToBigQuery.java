@@ -14,6 +14,7 @@ import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
@@ -22,6 +23,8 @@ import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
+import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation;
+import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation.MutationType;
 import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -44,9 +47,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the five tables through BigQueryIO's Storage Write API, exactly-once method ({@link
- * Method#STORAGE_WRITE_API}): rows are appended to buffered streams at offsets kept in Beam state
- * and flushed every {@link #withTriggeringFrequency triggering frequency}. Tables are created if
+ * Writes the five tables through BigQueryIO's Storage Write API. By default with the exactly-once
+ * method ({@link Method#STORAGE_WRITE_API}): rows are appended to buffered streams at offsets kept
+ * in Beam state and flushed every {@link #withTriggeringFrequency triggering frequency}. With
+ * {@link WriteMode#UPSERT}, as CDC upserts on each table's primary key ({@link TableSchemas}), so
+ * that replays collapse on any runner. Tables are created if
  * needed with explicit schemas; {@code payment_transactions} is partitioned by day of {@code
  * event_time} and clustered by {@code sender_account, currency}.
  *
@@ -72,12 +77,14 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
   private static final Logger LOG = LoggerFactory.getLogger(WriteToBigQuery.class);
 
   private final BigQueryTables tables;
+  private final WriteMode mode;
   private final Duration triggeringFrequency;
   private final int numStreams;
   private final @Nullable BigQueryServices services;
 
   private WriteToBigQuery(
       BigQueryTables tables,
+      WriteMode mode,
       Duration triggeringFrequency,
       int numStreams,
       @Nullable BigQueryServices services) {
@@ -89,28 +96,39 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
           "triggering frequency must be positive, was " + triggeringFrequency);
     }
     this.tables = tables;
+    this.mode = mode;
     this.triggeringFrequency = triggeringFrequency;
     this.numStreams = numStreams;
     this.services = services;
   }
 
   public static WriteToBigQuery to(BigQueryTables tables) {
-    return new WriteToBigQuery(tables, DEFAULT_TRIGGERING_FREQUENCY, AUTO_SHARDING, null);
+    return new WriteToBigQuery(
+        tables, WriteMode.EXACTLY_ONCE, DEFAULT_TRIGGERING_FREQUENCY, AUTO_SHARDING, null);
+  }
+
+  /** Exactly-once appends (the default) or replay-safe upserts; see {@link WriteMode}. */
+  public WriteToBigQuery withWriteMode(WriteMode mode) {
+    return new WriteToBigQuery(tables, mode, triggeringFrequency, numStreams, services);
+  }
+
+  public WriteMode writeMode() {
+    return mode;
   }
 
   /** How often appended rows are flushed and become visible. */
   public WriteToBigQuery withTriggeringFrequency(Duration frequency) {
-    return new WriteToBigQuery(tables, frequency, numStreams, services);
+    return new WriteToBigQuery(tables, mode, frequency, numStreams, services);
   }
 
   /** Write streams per table; {@link #AUTO_SHARDING} lets the runner decide. */
   public WriteToBigQuery withNumStreams(int numStreams) {
-    return new WriteToBigQuery(tables, triggeringFrequency, numStreams, services);
+    return new WriteToBigQuery(tables, mode, triggeringFrequency, numStreams, services);
   }
 
   /** Another BigQuery service implementation: the local stand-in, or a test fake. */
   public WriteToBigQuery withServices(BigQueryServices services) {
-    return new WriteToBigQuery(tables, triggeringFrequency, numStreams, services);
+    return new WriteToBigQuery(tables, mode, triggeringFrequency, numStreams, services);
   }
 
   public BigQueryTables tables() {
@@ -120,21 +138,13 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
   @Override
   public PDone expand(PCollectionTuple input) {
     PCollection<DeadLetter> refusedTransactions =
-        refusals(
-            write(input.get(TRANSACTIONS), "Transactions", tables.transactions(), TableRows::transaction, TableSchemas.transactions(), true),
-            tables.transactions());
+        refusals(write(input.get(TRANSACTIONS), transactionsTable()), tables.transactions());
     PCollection<DeadLetter> refusedFraud =
-        refusals(
-            write(input.get(FRAUD), "Fraud", tables.fraud(), TableRows::fraud, TableSchemas.fraud(), false),
-            tables.fraud());
+        refusals(write(input.get(FRAUD), fraudTable()), tables.fraud());
     PCollection<DeadLetter> refusedMetrics =
-        refusals(
-            write(input.get(METRICS), "Metrics", tables.metrics(), TableRows::metrics, TableSchemas.metrics(), false),
-            tables.metrics());
+        refusals(write(input.get(METRICS), metricsTable()), tables.metrics());
     PCollection<DeadLetter> refusedAudit =
-        refusals(
-            write(input.get(AUDIT), "Audit", tables.audit(), TableRows::audit, TableSchemas.audit(), false),
-            tables.audit());
+        refusals(write(input.get(AUDIT), auditTable()), tables.audit());
 
     PCollection<DeadLetter> deadLetters =
         PCollectionList.of(inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))
@@ -143,35 +153,79 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
             .and(refusedMetrics)
             .and(refusedAudit)
             .apply("AllDeadLetters", Flatten.pCollections());
-    write(deadLetters, "DeadLetter", tables.deadLetter(), TableRows::deadLetter, TableSchemas.deadLetter(), false)
+    write(deadLetters, deadLetterTable())
         .getFailedStorageApiInserts()
         .apply("LogRefusedDeadLetters", ParDo.of(new LogRefusedFn()));
     return PDone.in(input.getPipeline());
   }
 
-  private <T> WriteResult write(
-      PCollection<T> rows,
-      String name,
+  /**
+   * One table: where, its schema and rows, and for upserts its key and change sequence. Sequence
+   * numbers are deterministic, so a replay produces the same ones: equal rows collapse, and a later
+   * pane of a window replaces an earlier one.
+   */
+  private record Table<T>(
+      String stepName,
       String table,
-      SerializableFunction<T, TableRow> format,
       TableSchema schema,
-      boolean partitionedByEventTime) {
+      SerializableFunction<T, TableRow> format,
+      List<String> primaryKey,
+      SerializableFunction<T, Long> sequence,
+      boolean partitionedByEventTime)
+      implements Serializable {}
+
+  private Table<Payment> transactionsTable() {
+    return new Table<>("Transactions", tables.transactions(), TableSchemas.transactions(),
+        TableRows::transaction, TableSchemas.TRANSACTIONS_KEY, payment -> 0L, true);
+  }
+
+  private Table<ScoredPayment> fraudTable() {
+    return new Table<>("Fraud", tables.fraud(), TableSchemas.fraud(),
+        TableRows::fraud, TableSchemas.FRAUD_KEY, scored -> 0L, false);
+  }
+
+  private Table<WindowMetrics> metricsTable() {
+    return new Table<>("Metrics", tables.metrics(), TableSchemas.metrics(),
+        TableRows::metrics, TableSchemas.METRICS_KEY, WindowMetrics::getPaneIndex, false);
+  }
+
+  private Table<DuplicateAudit> auditTable() {
+    return new Table<>("Audit", tables.audit(), TableSchemas.audit(),
+        TableRows::audit, TableSchemas.AUDIT_KEY, DuplicateAudit::getDuplicateCopies, false);
+  }
+
+  private Table<DeadLetter> deadLetterTable() {
+    return new Table<>("DeadLetter", tables.deadLetter(), TableSchemas.deadLetter(),
+        TableRows::deadLetter, TableSchemas.DEAD_LETTER_KEY, deadLetter -> 0L, false);
+  }
+
+  private <T> WriteResult write(PCollection<T> rows, Table<T> table) {
     BigQueryIO.Write<T> write =
         BigQueryIO.<T>write()
-            .to(tables.spec(table))
-            .withSchema(schema)
-            .withFormatFunction(format)
-            .withMethod(Method.STORAGE_WRITE_API)
+            .to(tables.spec(table.table()))
+            .withSchema(table.schema())
+            .withFormatFunction(table.format())
             .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .withWriteDisposition(WriteDisposition.WRITE_APPEND);
-    if (rows.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-      write = write.withTriggeringFrequency(triggeringFrequency);
+    if (mode == WriteMode.UPSERT) {
+      SerializableFunction<T, Long> sequence = table.sequence();
       write =
-          numStreams == AUTO_SHARDING
-              ? write.withAutoSharding()
-              : write.withNumStorageWriteApiStreams(numStreams);
+          write
+              .withMethod(Method.STORAGE_API_AT_LEAST_ONCE)
+              .withPrimaryKey(table.primaryKey())
+              .withRowMutationInformationFn(
+                  row -> RowMutationInformation.of(MutationType.UPSERT, sequence.apply(row)));
+    } else {
+      write = write.withMethod(Method.STORAGE_WRITE_API);
+      if (rows.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+        write = write.withTriggeringFrequency(triggeringFrequency);
+        write =
+            numStreams == AUTO_SHARDING
+                ? write.withAutoSharding()
+                : write.withNumStorageWriteApiStreams(numStreams);
+      }
     }
-    if (partitionedByEventTime) {
+    if (table.partitionedByEventTime()) {
       write =
           write
               .withTimePartitioning(new TimePartitioning().setType("DAY").setField("event_time"))
@@ -180,7 +234,7 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
     if (services != null) {
       write = write.withTestServices(services).withoutValidation();
     }
-    return inGlobalWindow(rows, name).apply("Write" + name, write);
+    return inGlobalWindow(rows, table.stepName()).apply("Write" + table.stepName(), write);
   }
 
   private static <T> PCollection<T> inGlobalWindow(PCollection<T> rows, String name) {

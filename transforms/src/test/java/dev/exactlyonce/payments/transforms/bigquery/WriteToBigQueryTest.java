@@ -202,4 +202,72 @@ public class WriteToBigQueryTest {
     assertEquals("2", refused.get(0).get("kafka_offset").toString());
     assertNull(refused.get(0).get("raw_key"));
   }
+
+  private TestStream<Payment> twoPaymentsAndAReplay() {
+    return TestStream.create(SchemaCoders.of(pipeline, Payment.class))
+        .addElements(small, large)
+        .advanceProcessingTime(Duration.standardSeconds(10))
+        // The same record read again, as after a restart that lost the pipeline's state.
+        .addElements(small)
+        .advanceProcessingTime(Duration.standardSeconds(10))
+        .advanceWatermarkToInfinity();
+  }
+
+  @Test
+  public void testExactlyOnceModeAppendsAReplayedRecordAgain() {
+    runWith(twoPaymentsAndAReplay(), write());
+
+    assertEquals(3, bigQuery.rows(BigQueryTables.DEFAULT_TRANSACTIONS).size());
+  }
+
+  @Test
+  public void testUpsertModeCollapsesAReplayInEveryTable() {
+    runWith(twoPaymentsAndAReplay(), write().withWriteMode(WriteMode.UPSERT));
+
+    assertEquals(2, bigQuery.rows(BigQueryTables.DEFAULT_TRANSACTIONS).size());
+    assertEquals(2, bigQuery.rows(BigQueryTables.DEFAULT_FRAUD).size());
+    assertEquals(2, bigQuery.rows(BigQueryTables.DEFAULT_AUDIT).size());
+    assertEquals(2, bigQuery.rows(BigQueryTables.DEFAULT_METRICS).size());
+    assertEquals(2, bigQuery.rows(BigQueryTables.DEFAULT_DEAD_LETTER).size());
+    assertEquals(
+        List.of("transaction_id"),
+        bigQuery.table(BigQueryTables.DEFAULT_TRANSACTIONS).getTableConstraints().getPrimaryKey().getColumns());
+  }
+
+  @Test
+  public void testUpsertModeKeepsTheLatestPaneOfAWindow() {
+    WindowMetrics onTime = metricsOf(small);
+    WindowMetrics late =
+        onTime.toBuilder()
+            .setPaymentCount(2)
+            .setTotalAmount(new BigDecimal("21.00"))
+            .setPaneIndex(1)
+            .setPaneTiming("LATE")
+            .build();
+    PCollection<WindowMetrics> metrics =
+        pipeline.apply(
+            TestStream.create(SchemaCoders.of(pipeline, WindowMetrics.class))
+                .addElements(late)
+                .advanceProcessingTime(Duration.standardSeconds(10))
+                // An older pane arriving after the newer one must not win.
+                .addElements(onTime)
+                .advanceWatermarkToInfinity());
+    PCollectionTuple tables =
+        PCollectionTuple.of(WriteToBigQuery.METRICS, metrics)
+            .and(WriteToBigQuery.TRANSACTIONS, empty(Payment.class, "NoTransactions"))
+            .and(WriteToBigQuery.FRAUD, empty(ScoredPayment.class, "NoFraud"))
+            .and(WriteToBigQuery.AUDIT, empty(DuplicateAudit.class, "NoAudit"))
+            .and(WriteToBigQuery.DEAD_LETTERS, empty(DeadLetter.class, "NoDeadLetters"));
+    tables.apply(write().withWriteMode(WriteMode.UPSERT));
+    pipeline.run().waitUntilFinish();
+
+    List<TableRow> rows = bigQuery.rows(BigQueryTables.DEFAULT_METRICS);
+    assertEquals(1, rows.size());
+    assertEquals("1", rows.get(0).get("pane_index").toString());
+    assertEquals(0, new BigDecimal("21.00").compareTo(new BigDecimal(rows.get(0).get("total_amount").toString())));
+  }
+
+  private <T> PCollection<T> empty(Class<T> type, String name) {
+    return pipeline.apply(name, org.apache.beam.sdk.transforms.Create.empty(SchemaCoders.of(pipeline, type)));
+  }
 }
