@@ -55,6 +55,14 @@ public interface BigQueryOutputOptions extends BigQueryOptions {
 
   void setWriteTriggeringFrequencySeconds(Long value);
 
+  @Description(
+      "EXACTLY_ONCE (Storage Write API exactly-once appends) or UPSERT (CDC upserts on each "
+          + "table's primary key: replays collapse on any runner). Default: UPSERT on Flink, "
+          + "EXACTLY_ONCE on Dataflow and the DirectRunner.")
+  String getWriteMode();
+
+  void setWriteMode(String value);
+
   @Description("Storage Write API streams per table; 0 lets the runner decide (auto-sharding).")
   @Default.Integer(0)
   Integer getWriteStreams();

@@ -22,6 +22,8 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Kafka to BigQuery, exactly once: read, parse, deduplicate, score, aggregate, write.
@@ -35,6 +37,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>The runner comes from {@code --runner} at launch.
  */
 public final class PaymentsPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(PaymentsPipeline.class);
+
   private PaymentsPipeline() {}
 
   public static void main(String[] args) {
@@ -54,6 +58,8 @@ public final class PaymentsPipeline {
       err.println("Run with --help=" + PaymentsPipelineOptions.class.getName() + " for every option.");
       return 2;
     }
+    PipelineConfig.WriteModeChoice writeMode = config.writeModeChoice();
+    LOG.info("write mode {} ({})", writeMode.mode(), writeMode.reason());
     Pipeline pipeline = Pipeline.create(config.options());
     fromKafka(pipeline, config);
     pipeline.run().waitUntilFinish();

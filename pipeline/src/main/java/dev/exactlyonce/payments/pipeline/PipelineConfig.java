@@ -1,6 +1,7 @@
 package dev.exactlyonce.payments.pipeline;
 
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
 import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import dev.exactlyonce.payments.transforms.fraud.FraudRules;
@@ -23,6 +24,10 @@ public final class PipelineConfig {
   private final FraudScoring fraudScoring;
   private final PaymentMetrics metrics;
   private final WriteToBigQuery write;
+  private final WriteModeChoice writeModeChoice;
+
+  /** The write mode and why it was chosen, for the launch log. */
+  public record WriteModeChoice(WriteMode mode, String reason) {}
 
   private PipelineConfig(PaymentsPipelineOptions options) {
     this.options = options;
@@ -55,8 +60,10 @@ public final class PipelineConfig {
             .withWindowSize(Duration.standardSeconds(atLeast("metricsWindowSeconds", options.getMetricsWindowSeconds(), 1)))
             .withAllowedLateness(lateness);
 
+    writeModeChoice = writeMode(options);
     write =
         WriteToBigQuery.to(tables(options))
+            .withWriteMode(writeModeChoice.mode())
             .withTriggeringFrequency(
                 Duration.standardSeconds(atLeast("writeTriggeringFrequencySeconds", options.getWriteTriggeringFrequencySeconds(), 1)))
             .withNumStreams((int) atLeast("writeStreams", options.getWriteStreams() == null ? null : options.getWriteStreams().longValue(), 0));
@@ -97,6 +104,32 @@ public final class PipelineConfig {
 
   public WriteToBigQuery write() {
     return write;
+  }
+
+  public WriteModeChoice writeModeChoice() {
+    return writeModeChoice;
+  }
+
+  /**
+   * Flink replays everything after its last completed checkpoint, and the exactly-once Storage
+   * Write method appends those rows again there (no stable input on that path): upserts are the
+   * only write that keeps one row per key. Dataflow commits state and output together, which is
+   * what the exactly-once method needs. The DirectRunner keeps the production (Dataflow) path so
+   * local runs exercise it; UPSERT is one option away for restart drills.
+   */
+  static WriteModeChoice writeMode(PaymentsPipelineOptions options) {
+    String runner = options.getRunner().getSimpleName();
+    String given = options.getWriteMode();
+    if (given != null && !given.isBlank()) {
+      try {
+        return new WriteModeChoice(
+            WriteMode.valueOf(given.strip().toUpperCase(Locale.ROOT)), "--writeMode");
+      } catch (IllegalArgumentException e) {
+        throw new InvalidOptionException("writeMode", "must be EXACTLY_ONCE or UPSERT, was " + given);
+      }
+    }
+    WriteMode mode = runner.startsWith("Flink") ? WriteMode.UPSERT : WriteMode.EXACTLY_ONCE;
+    return new WriteModeChoice(mode, "default for " + runner);
   }
 
   private static BigQueryTables tables(PaymentsPipelineOptions options) {

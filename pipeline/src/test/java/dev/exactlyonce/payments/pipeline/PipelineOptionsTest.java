@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import java.util.List;
 import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -101,5 +102,39 @@ class PipelineOptionsTest {
             new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(2, status);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("dedupHorizonMinutes"), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Stands in for the Flink runner class, which this module does not depend on. */
+  static final class FlinkRunner extends org.apache.beam.sdk.PipelineRunner<org.apache.beam.sdk.PipelineResult> {
+    public static FlinkRunner fromOptions(org.apache.beam.sdk.options.PipelineOptions options) {
+      return new FlinkRunner();
+    }
+
+    @Override
+    public org.apache.beam.sdk.PipelineResult run(org.apache.beam.sdk.Pipeline pipeline) {
+      throw new UnsupportedOperationException("only its name matters here");
+    }
+  }
+
+  @Test
+  void writeModeDefaultsToUpsertOnFlinkAndExactlyOnceElsewhere() {
+    PaymentsPipelineOptions direct = configWith().options();
+    assertEquals(WriteMode.EXACTLY_ONCE, PipelineConfig.writeMode(direct).mode());
+    assertEquals("default for DirectRunner", PipelineConfig.writeMode(direct).reason());
+
+    PaymentsPipelineOptions flink = configWith().options();
+    flink.setRunner(FlinkRunner.class);
+    assertEquals(WriteMode.UPSERT, PipelineConfig.writeMode(flink).mode());
+    assertEquals(WriteMode.UPSERT, PipelineConfig.from(flink).write().writeMode());
+  }
+
+  @Test
+  void writeModeOptionOverridesTheRunnerDefault() {
+    PipelineConfig config = configWith("--writeMode=upsert");
+    assertEquals(WriteMode.UPSERT, config.write().writeMode());
+    assertEquals("--writeMode", config.writeModeChoice().reason());
+    IllegalArgumentException error =
+        assertThrows(IllegalArgumentException.class, () -> configWith("--writeMode=sometimes"));
+    assertTrue(error.getMessage().contains("--writeMode must be EXACTLY_ONCE or UPSERT"), error.getMessage());
   }
 }

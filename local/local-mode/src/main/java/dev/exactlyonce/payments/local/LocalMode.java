@@ -179,6 +179,12 @@ public final class LocalMode {
     @Option(names = "--tables", required = true, description = "Directory with <table>.ndjson files.")
     Path tables;
 
+    @Option(
+        names = "--accounting",
+        defaultValue = "EXACT",
+        description = "EXACT, or REPLAYS_COLLAPSE after restarts in UPSERT mode (default ${DEFAULT-VALUE}).")
+    Reconciliation.Accounting accounting;
+
     @Override
     public Integer call() throws IOException {
       Ledger sent;
@@ -187,7 +193,7 @@ public final class LocalMode {
       } catch (IOException e) {
         throw new IOException("cannot read the ledger " + ledger + ": " + oneLine(e), e);
       }
-      Reconciliation.Report report = Reconciliation.check(sent, TableFiles.read(tables));
+      Reconciliation.Report report = Reconciliation.check(sent, TableFiles.read(tables), accounting);
       System.out.println(report.text());
       return report.passed() ? PASS : FAIL;
     }

@@ -98,8 +98,11 @@ public final class LocalPipeline {
       throw new LocalRunException(e.getMessage());
     }
     BigQueryTables tables = config.write().tables();
+    out.printf(
+        "  write mode %s (%s)%n", config.writeModeChoice().mode(), config.writeModeChoice().reason());
     try (LocalBigQuery standIn =
-        LocalBigQuery.open(Path.of(options.getTablesDir()), tables, java.time.Duration.ofSeconds(2))) {
+        LocalBigQuery.open(
+            Path.of(options.getTablesDir()), tables, config.write().writeMode(), java.time.Duration.ofSeconds(2))) {
       Pipeline pipeline = Pipeline.create(options);
       PaymentsPipeline.fromKafka(pipeline, config, standIn.services());
       PipelineResult result = pipeline.run();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** The five tables as the stand-in (or a BigQuery JSON export) left them: one file per table. */
@@ -46,6 +48,21 @@ public final class TableFiles {
   /** Like {@link #read(Path)}, for tables named as in {@code names}. */
   public static TableFiles read(Path dir, BigQueryTables names) throws IOException {
     return new TableFiles(dir, names);
+  }
+
+  /** Sum of {@code amount} in payment_transactions, by currency. */
+  public Map<String, BigDecimal> transactionTotalsByCurrency() {
+    Map<String, BigDecimal> totals = new TreeMap<>();
+    transactions.forEach(
+        row -> totals.merge(String.valueOf(row.get("currency")), new BigDecimal(String.valueOf(row.get("amount"))), BigDecimal::add));
+    return totals;
+  }
+
+  /** Transactions with a row in payment_transactions. */
+  public Set<String> transactionIds() {
+    Set<String> ids = new TreeSet<>();
+    transactions.forEach(row -> ids.add(String.valueOf(row.get("transaction_id"))));
+    return ids;
   }
 
   /** Transactions with more than one row in payment_transactions. */

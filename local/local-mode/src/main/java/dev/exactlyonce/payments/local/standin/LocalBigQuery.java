@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.local.standin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.api.services.bigquery.model.Clustering;
 import com.google.api.services.bigquery.model.Table;
+import com.google.api.services.bigquery.model.TableConstraints;
 import com.google.api.services.bigquery.model.TableFieldSchema;
 import com.google.api.services.bigquery.model.TableReference;
 import com.google.api.services.bigquery.model.TableRow;
@@ -11,6 +12,7 @@ import com.google.api.services.bigquery.model.TimePartitioning;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryIoCaches;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
+import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +54,8 @@ public final class LocalBigQuery implements AutoCloseable {
   private final FakeBigQueryServices services =
       new FakeBigQueryServices().withDatasetService(datasets).withJobService(new FakeJobService());
   private final Map<String, TableSchema> schemas = new LinkedHashMap<>();
+  private final Map<String, List<String>> primaryKeys = new LinkedHashMap<>();
+  private final WriteMode mode;
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(
           runnable -> {
@@ -60,9 +64,15 @@ public final class LocalBigQuery implements AutoCloseable {
             return thread;
           });
 
-  private LocalBigQuery(Path dir, BigQueryTables tables) {
+  private LocalBigQuery(Path dir, BigQueryTables tables, WriteMode mode) {
     this.dir = dir;
     this.tables = tables;
+    this.mode = mode;
+    primaryKeys.put(tables.transactions(), TableSchemas.TRANSACTIONS_KEY);
+    primaryKeys.put(tables.fraud(), TableSchemas.FRAUD_KEY);
+    primaryKeys.put(tables.metrics(), TableSchemas.METRICS_KEY);
+    primaryKeys.put(tables.audit(), TableSchemas.AUDIT_KEY);
+    primaryKeys.put(tables.deadLetter(), TableSchemas.DEAD_LETTER_KEY);
     schemas.put(tables.transactions(), TableSchemas.transactions());
     schemas.put(tables.fraud(), TableSchemas.fraud());
     schemas.put(tables.metrics(), TableSchemas.metrics());
@@ -78,10 +88,22 @@ public final class LocalBigQuery implements AutoCloseable {
    */
   public static LocalBigQuery open(Path dir, BigQueryTables tables, java.time.Duration refreshEvery)
       throws IOException {
+    return open(dir, tables, WriteMode.EXACTLY_ONCE, refreshEvery);
+  }
+
+  /**
+   * Like {@link #open(Path, BigQueryTables, java.time.Duration)}, for a pipeline writing in {@code
+   * mode}. With {@link WriteMode#UPSERT} the tables get their primary keys and the engine applies
+   * upserts by key and change-sequence number as BigQuery does, rows loaded from the files
+   * included.
+   */
+  public static LocalBigQuery open(
+      Path dir, BigQueryTables tables, WriteMode mode, java.time.Duration refreshEvery)
+      throws IOException {
     checkWritable(dir);
     FakeDatasetService.setUp();
     BigQueryIoCaches.clear();
-    LocalBigQuery standIn = new LocalBigQuery(dir, tables);
+    LocalBigQuery standIn = new LocalBigQuery(dir, tables, mode);
     standIn.createTablesAndLoad();
     long millis = Math.max(100, refreshEvery.toMillis());
     standIn.refresher.scheduleWithFixedDelay(standIn::refreshQuietly, millis, millis, TimeUnit.MILLISECONDS);
@@ -153,8 +175,13 @@ public final class LocalBigQuery implements AutoCloseable {
               .setTimePartitioning(new TimePartitioning().setType("DAY").setField("event_time"))
               .setClustering(new Clustering().setFields(List.of("sender_account", "currency")));
         }
+        if (mode == WriteMode.UPSERT) {
+          definition.setTableConstraints(
+              new TableConstraints()
+                  .setPrimaryKey(new TableConstraints.PrimaryKey().setColumns(primaryKeys.get(table.getKey()))));
+        }
         datasets.createTable(definition);
-        List<TableRow> existing = readTable(fileOf(table.getKey()));
+        List<TableRow> existing = EngineShape.of(readTable(fileOf(table.getKey())), table.getValue());
         if (!existing.isEmpty()) {
           datasets.insertAll(ref, existing, null);
         }

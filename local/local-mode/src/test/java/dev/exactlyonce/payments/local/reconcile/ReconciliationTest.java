@@ -398,14 +398,34 @@ class ReconciliationTest {
   }
 
   @Test
-  void latePaymentInNoTableFailsButIsNotListedAsMissingOnTime() throws IOException {
+  void latePaymentInNoTableIsMissing() throws IOException {
     Tables tables = Tables.consistent();
     Tables.removeFirst(tables.deadLetters, Tables.is("error_kind", "LATE"));
 
     Reconciliation.Report report = check(ledger(8, consistentEntries()), tables);
 
     assertFailsWith(report, "tx-late: sent 1 copies, accounted 0 row(s) + 0 duplicate(s) + 0 late dead letter(s)");
-    assertEquals(List.of(), report.missing());
+    assertFailsWith(report, "tx-late: sent late but in no table, not even dead_letter");
+    assertEquals(List.of("tx-late"), report.missing());
+  }
+
+  @Test
+  void replaysCollapseAccountingAcceptsCopiesAbsorbedByUpsertsButNotLostPayments() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.audit, row -> true);
+
+    Reconciliation.Report exact = check(consistentLedger(), tables);
+    Reconciliation.Report collapsing =
+        Reconciliation.check(consistentLedger(), tables.writeAndRead(dir), Reconciliation.Accounting.REPLAYS_COLLAPSE);
+
+    assertFalse(exact.passed(), "exact accounting notices the copies nobody counted");
+    assertTrue(collapsing.passed(), collapsing.text());
+
+    Tables.removeFirst(tables.transactions, row -> true);
+    Reconciliation.Report lost =
+        Reconciliation.check(consistentLedger(), tables.writeAndRead(dir), Reconciliation.Accounting.REPLAYS_COLLAPSE);
+    assertFalse(lost.passed(), "a payment in no table is never absorbed");
+    assertEquals(1, lost.missing().size());
   }
 
   @Test
