@@ -9,6 +9,7 @@ import dev.exactlyonce.payments.transforms.kafka.PaymentTimestampPolicy;
 import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
@@ -50,9 +51,20 @@ public final class PaymentsPipeline {
 
   /** Parses, builds and runs; returns the process exit status. */
   static int run(String[] args, PrintStream err) {
+    return run(args, err, options -> { });
+  }
+
+  /**
+   * Parses, builds and runs, after {@code runnerDefaults} filled in what a runner needs and the
+   * user left out (see {@code runners/}); returns the process exit status.
+   */
+  public static int run(
+      String[] args, PrintStream err, Consumer<PaymentsPipelineOptions> runnerDefaults) {
     PipelineConfig config;
     try {
-      config = PipelineConfig.from(parseOptions(args));
+      PaymentsPipelineOptions options = parseOptions(args);
+      runnerDefaults.accept(options);
+      config = PipelineConfig.from(options);
     } catch (IllegalArgumentException e) {
       err.println("error: " + namingTheOption(e.getMessage(), args));
       err.println("Run with --help=" + PaymentsPipelineOptions.class.getName() + " for every option.");

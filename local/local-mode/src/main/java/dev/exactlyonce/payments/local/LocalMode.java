@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.joda.time.Instant;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,6 +58,22 @@ public final class LocalMode {
           return ERROR;
         });
     return commandLine.execute(args);
+  }
+
+  /**
+   * The {@code pipeline} command for launchers that add a runner's defaults (see {@code
+   * runners/}): returns the exit status, errors as one line on standard error.
+   */
+  public static int runPipeline(String[] args, Consumer<PipelineOptions> runnerDefaults) {
+    try {
+      LocalModeOptions options = LocalPipeline.parseOptions(args);
+      runnerDefaults.accept(options);
+      LocalPipeline.run(options, System.out);
+      return PASS;
+    } catch (LocalPipeline.LocalRunException | IllegalArgumentException e) {
+      System.err.println("error: " + oneLine(e));
+      return ERROR;
+    }
   }
 
   private static String oneLine(Throwable error) {
@@ -164,9 +182,8 @@ public final class LocalMode {
     String[] args = new String[0];
 
     @Override
-    public Integer call() throws Exception {
-      LocalPipeline.run(LocalPipeline.parseOptions(args), System.out);
-      return PASS;
+    public Integer call() {
+      return runPipeline(args, options -> { });
     }
   }
 

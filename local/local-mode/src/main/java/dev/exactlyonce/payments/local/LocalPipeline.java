@@ -11,7 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -105,8 +109,10 @@ public final class LocalPipeline {
             Path.of(options.getTablesDir()), tables, config.write().writeMode(), java.time.Duration.ofSeconds(2))) {
       Pipeline pipeline = Pipeline.create(options);
       PaymentsPipeline.fromKafka(pipeline, config, standIn.services());
-      PipelineResult result = pipeline.run();
-      Outcome outcome = watch(result, options, inputComplete, progress, drainFile, standIn, out);
+      // Some runners return at once (the DirectRunner here), others only when the job is done
+      // (Flink, attached): watch from this thread either way.
+      CompletableFuture<PipelineResult> running = CompletableFuture.supplyAsync(pipeline::run);
+      Outcome outcome = watch(running, options, inputComplete, progress, drainFile, standIn, out);
       standIn.flush();
       out.printf(
           "pipeline %s: %d records read; tables in %s%n",
@@ -118,7 +124,7 @@ public final class LocalPipeline {
   }
 
   private static Outcome watch(
-      PipelineResult result,
+      CompletableFuture<PipelineResult> running,
       LocalModeOptions options,
       BooleanSupplier inputComplete,
       Progress progress,
@@ -133,8 +139,15 @@ public final class LocalPipeline {
     long lastProgress = lastChange;
     long drainStarted = -1;
     while (true) {
-      PipelineResult.State state = result.waitUntilFinish(Duration.millis(POLL_MILLIS));
-      long read = recordsRead(result);
+      PipelineResult result = started(running);
+      PipelineResult.State state;
+      if (result == null) {
+        sleep();
+        state = null;
+      } else {
+        state = result.waitUntilFinish(Duration.millis(POLL_MILLIS));
+      }
+      long read = recordsRead(result, standIn);
       if (state != null && state.isTerminal()) {
         if (state != PipelineResult.State.DONE) {
           throw new LocalRunException("pipeline ended " + state + " after " + read + " records");
@@ -164,13 +177,56 @@ public final class LocalPipeline {
         drainStarted = now;
       }
       if (drainStarted >= 0 && now - drainStarted > drainTimeoutMillis) {
-        result.cancel();
+        if (result != null) {
+          result.cancel();
+        } else {
+          running.cancel(true);
+        }
         throw new LocalRunException("the drain did not finish within " + drainTimeoutMillis / 1000 + " s; run cancelled");
       }
     }
   }
 
-  /** Records the pipeline has read: each one was parsed into a payment or rejected. */
+  /**
+   * Records the pipeline has read: each one was parsed into a payment or rejected. Runners that
+   * report no metrics while running (Flink in detached mode) are measured by the rows written to
+   * the two tables every record reaches promptly instead.
+   */
+  static long recordsRead(@Nullable PipelineResult result, LocalBigQuery standIn) throws IOException {
+    if (result != null) {
+      try {
+        return recordsRead(result);
+      } catch (UnsupportedOperationException noLiveMetrics) {
+        // Fall through to the tables.
+      }
+    }
+    return standIn.rows(standIn.tables().transactions()).size()
+        + standIn.rows(standIn.tables().deadLetter()).size();
+  }
+
+  /** The result once {@code run()} returned, null while it is still running the job. */
+  private static @Nullable PipelineResult started(CompletableFuture<PipelineResult> running)
+      throws LocalRunException {
+    if (!running.isDone()) {
+      return null;
+    }
+    try {
+      return running.join();
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new LocalRunException("the pipeline failed: " + cause);
+    }
+  }
+
+  private static void sleep() throws LocalRunException {
+    try {
+      Thread.sleep(POLL_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LocalRunException("interrupted while the pipeline ran");
+    }
+  }
+
   static long recordsRead(PipelineResult result) {
     long total = 0;
     for (String counter : new String[] {"payments_parsed", "records_rejected"}) {

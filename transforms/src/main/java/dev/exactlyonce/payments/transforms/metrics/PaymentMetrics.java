@@ -141,6 +141,10 @@ public final class PaymentMetrics
         PaneInfo pane,
         OutputReceiver<WindowMetrics> out) {
       Totals totals = element.getValue();
+      if (totals.getCount() == 0) {
+        // Flink can fire a pane whose accumulator saw no payment; such a pane has nothing to say.
+        return;
+      }
       out.output(
           WindowMetrics.builder()
               .setWindowStart(window.start())
