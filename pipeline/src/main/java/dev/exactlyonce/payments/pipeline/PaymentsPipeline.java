@@ -126,6 +126,10 @@ public final class PaymentsPipeline {
     PCollectionTuple deduplicated =
         parsed.get(ParsePayments.PAYMENTS).apply("DeduplicatePayments", config.deduplicate());
     PCollection<Payment> unique = deduplicated.get(DeduplicatePayments.UNIQUE);
+    long failAfter = config.options().getFailOnceAfterPayments();
+    if (failAfter > 0) {
+      unique = unique.apply("FailureDrill", FailureDrill.failOnceAfter(failAfter));
+    }
     PCollection<ScoredPayment> scored = unique.apply("FraudScoring", config.fraudScoring());
     PCollection<DeadLetter> deadLetters =
         PCollectionList.of(parsed.get(ParsePayments.DEAD_LETTERS))

@@ -47,6 +47,7 @@ public final class PipelineConfig {
       throw new InvalidOptionException(
           "fraudHighAmount", "must be greater than --fraudMediumAmount, and both greater than 0");
     }
+    atLeast("failOnceAfterPayments", options.getFailOnceAfterPayments(), 0);
     int velocityMax = (int) atLeast("velocityMaxPayments", options.getVelocityMaxPayments() == null ? null : options.getVelocityMaxPayments().longValue(), 1);
     Duration velocityWindow = Duration.standardMinutes(atLeast("velocityWindowMinutes", options.getVelocityWindowMinutes(), 1));
     // A payment can reach scoring and metrics as late as the deduplication horizon plus its window.
