@@ -5,7 +5,6 @@ import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
-import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import java.io.IOException;
@@ -70,8 +69,8 @@ public final class LocalDemo {
   }
 
   private static Ledger simulate(Settings settings, LocalKafka kafka, AtomicLong sent) {
-    try (KafkaSink sink = new KafkaSink(kafka.bootstrapServers(), TOPIC)) {
-      return PaymentSimulator.run(settings.simulator(), TOPIC, sink, sent::set);
+    try {
+      return KafkaSink.simulate(kafka.bootstrapServers(), TOPIC, settings.simulator(), sent::set);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -5,7 +5,6 @@ import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
-import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -161,10 +160,7 @@ public final class LocalMode {
     @Override
     public Integer call() throws Exception {
       KafkaPreflight.check(bootstrapServers, topic);
-      Ledger sent;
-      try (KafkaSink sink = new KafkaSink(bootstrapServers, topic)) {
-        sent = PaymentSimulator.run(simulation.settings(), topic, sink, count -> { });
-      }
+      Ledger sent = KafkaSink.simulate(bootstrapServers, topic, simulation.settings(), count -> { });
       ledger.toAbsolutePath().getParent().toFile().mkdirs();
       sent.write(ledger);
       System.out.printf("sent %,d records (%,d unique payments); ledger %s%n", sent.recordsSent(), sent.payments().size(), ledger);

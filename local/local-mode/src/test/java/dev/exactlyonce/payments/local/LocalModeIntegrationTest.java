@@ -8,7 +8,6 @@ import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
-import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,13 +46,11 @@ class LocalModeIntegrationTest {
         .withPayments(payments)
         .withRate(5_000)
         .withSeed(seed)
-        .withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.01, 0.02);
+        .withFrequentTrouble();
   }
 
   static Ledger simulate(LocalKafka kafka, String topic, SimulatorSettings settings) throws Exception {
-    try (KafkaSink sink = new KafkaSink(kafka.bootstrapServers(), topic)) {
-      return PaymentSimulator.run(settings, topic, sink, sent -> { });
-    }
+    return KafkaSink.simulate(kafka.bootstrapServers(), topic, settings, sent -> { });
   }
 
   static LocalModeOptions options(LocalKafka kafka, String topic, Path tables, String... extra) {

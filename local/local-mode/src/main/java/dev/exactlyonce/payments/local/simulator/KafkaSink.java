@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.local.simulator;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,6 +30,19 @@ public final class KafkaSink implements PaymentSimulator.Sink, AutoCloseable {
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000),
             new ByteArraySerializer(),
             new ByteArraySerializer());
+  }
+
+  /**
+   * Runs the simulator into a topic and returns its ledger once every record is acknowledged.
+   *
+   * @throws IOException if Kafka did not acknowledge every record
+   */
+  public static Ledger simulate(
+      String bootstrapServers, String topic, SimulatorSettings settings, LongConsumer progress)
+      throws IOException, InterruptedException {
+    try (KafkaSink sink = new KafkaSink(bootstrapServers, topic)) {
+      return PaymentSimulator.run(settings, topic, sink, progress);
+    }
   }
 
   @Override

@@ -78,6 +78,11 @@ public record SimulatorSettings(
     return new SimulatorSettings(payments, ratePerSecond, newSeed, accounts, eventTimeSpan, end, retryRate, replayRate, rebalanceRate, outOfOrderRate, outOfOrderBy, lateRate, lateBy, malformedRate);
   }
 
+  /** Every injection at a rate high enough to occur many times even in a run of a few hundred. */
+  public SimulatorSettings withFrequentTrouble() {
+    return withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.01, 0.02);
+  }
+
   public SimulatorSettings withInjectionRates(
       double retry, double replay, double rebalance, double outOfOrder, double late, double malformed) {
     return new SimulatorSettings(payments, ratePerSecond, seed, accounts, eventTimeSpan, end, retry, replay, rebalance, outOfOrder, outOfOrderBy, late, lateBy, malformed);

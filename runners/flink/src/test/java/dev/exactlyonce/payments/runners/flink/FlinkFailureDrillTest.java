@@ -10,7 +10,6 @@ import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
-import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import dev.exactlyonce.payments.pipeline.FailureDrill;
 import java.io.ByteArrayOutputStream;
@@ -57,12 +56,12 @@ class FlinkFailureDrillTest {
           SimulatorSettings.defaults(Instant.now())
               .withPayments(1_500)
               .withRate(300)
-              .withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.01, 0.02);
+              .withFrequentTrouble();
       CompletableFuture<Ledger> simulation =
           CompletableFuture.supplyAsync(
               () -> {
-                try (KafkaSink sink = new KafkaSink(kafka.bootstrapServers(), "payments")) {
-                  return PaymentSimulator.run(settings, "payments", sink, sent -> { });
+                try {
+                  return KafkaSink.simulate(kafka.bootstrapServers(), "payments", settings, sent -> { });
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
                 }

@@ -10,7 +10,6 @@ import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
-import dev.exactlyonce.payments.local.simulator.PaymentSimulator;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
@@ -63,15 +62,12 @@ class FlinkLocalRunTest {
   void simulatedPaymentsReconcileOnFlinkLocal() throws Exception {
     try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
       kafka.createTopic("payments", 4);
-      Ledger ledger;
-      try (KafkaSink sink = new KafkaSink(kafka.bootstrapServers(), "payments")) {
-        SimulatorSettings settings =
-            SimulatorSettings.defaults(Instant.now())
-                .withPayments(800)
-                .withRate(5_000)
-                .withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.01, 0.02);
-        ledger = PaymentSimulator.run(settings, "payments", sink, sent -> { });
-      }
+      SimulatorSettings settings =
+          SimulatorSettings.defaults(Instant.now())
+              .withPayments(800)
+              .withRate(5_000)
+              .withFrequentTrouble();
+      Ledger ledger = KafkaSink.simulate(kafka.bootstrapServers(), "payments", settings, sent -> { });
       Path tables = dir.resolve("tables");
       LocalModeOptions options =
           LocalPipeline.parseOptions(
