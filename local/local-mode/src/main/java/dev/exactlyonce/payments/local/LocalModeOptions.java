@@ -20,14 +20,6 @@ public interface LocalModeOptions extends PaymentsPipelineOptions {
 
   void setStopWhenIdleSeconds(Long value);
 
-  @Description(
-      "Drain once this many records were read, even if more are arriving: a graceful stop "
-          + "mid-stream, for restart drills. 0 never.")
-  @Default.Long(0)
-  Long getDrainAfterRecords();
-
-  void setDrainAfterRecords(Long value);
-
   @Description("How long a drain may take before the run is cancelled and reported as failed.")
   @Default.Long(180)
   Long getDrainTimeoutSeconds();

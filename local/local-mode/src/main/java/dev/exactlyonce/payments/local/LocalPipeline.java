@@ -166,12 +166,9 @@ public final class LocalPipeline {
             standIn.rows(standIn.tables().transactions()).size(),
             standIn.rows(standIn.tables().deadLetter()).size());
       }
-      boolean idle = idleMillis > 0 && now - lastChange >= idleMillis;
-      boolean enough = options.getDrainAfterRecords() > 0 && read >= options.getDrainAfterRecords();
-      if (drainStarted < 0 && (idle || enough)) {
+      if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis) {
         out.printf(
-            "  %s: draining (closing windows, flushing tables)%n",
-            idle ? "no new input for " + idleMillis / 1000 + " s" : read + " records read");
+            "  no new input for %d s: draining (closing windows, flushing tables)%n", idleMillis / 1000);
         Files.createDirectories(drainFile.getParent());
         Files.writeString(drainFile, "drain requested by stop-when-idle\n");
         drainStarted = now;
