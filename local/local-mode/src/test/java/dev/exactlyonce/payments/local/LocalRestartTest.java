@@ -40,7 +40,7 @@ class LocalRestartTest {
   @Test
   void restartMidStreamWithSameGroupAndTablesLosesNoPayment() throws Exception {
     Set<String> writtenTwice = restartDrill("EXACTLY_ONCE", Reconciliation.Accounting.EXACT);
-    assertEquals(STRADDLING_COPIES, writtenTwice.size(), "exactly the copies that straddled the restart are written twice");
+    assertTrue(writtenTwice.size() >= STRADDLING_COPIES, "copies that straddle the restart are written again");
   }
 
   @Test
@@ -76,8 +76,13 @@ class LocalRestartTest {
           LocalPipeline.run(
               LocalModeIntegrationTest.options(kafka, topic, tables, "--stopWhenIdleSeconds=5", "--writeMode=" + writeMode),
               quiet);
-      assertEquals(second.recordsSent() + STRADDLING_COPIES, secondRun.recordsRead(),
-          "the second run continued from the offsets the first one committed");
+      // KafkaIO commits offsets asynchronously: the last ones of the first run may not have landed
+      // when it finished, and are read again. The second run must not have started over.
+      long newRecords = second.recordsSent() + STRADDLING_COPIES;
+      long readAgain = secondRun.recordsRead() - newRecords;
+      assertTrue(readAgain >= 0 && readAgain < first.recordsSent() / 10,
+          "the second run continued from the committed offsets; it read " + secondRun.recordsRead()
+              + " records for " + newRecords + " new ones");
 
       Ledger sent = combined(first, second, resent);
       Reconciliation.Report report = Reconciliation.check(sent, TableFiles.read(tables), accounting);
@@ -89,7 +94,9 @@ class LocalRestartTest {
         // not: a window that straddles the restart holds only one run's part (no durable state).
         assertEquals(expectedTotals(sent, written), written.transactionTotalsByCurrency());
       } else {
-        assertEquals(Set.copyOf(resent), writtenTwice, "only copies that straddled the restart are written twice");
+        assertTrue(writtenTwice.containsAll(resent), "every copy that straddled the restart is written twice");
+        assertTrue(writtenTwice.size() <= resent.size() + readAgain,
+            "the only other payments written twice are ones read again: " + writtenTwice.size());
       }
       return writtenTwice;
     }
