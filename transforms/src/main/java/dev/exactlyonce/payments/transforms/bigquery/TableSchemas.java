@@ -1,9 +1,13 @@
 package dev.exactlyonce.payments.transforms.bigquery;
 
+import com.google.api.services.bigquery.model.Clustering;
 import com.google.api.services.bigquery.model.TableFieldSchema;
 import com.google.api.services.bigquery.model.TableSchema;
+import com.google.api.services.bigquery.model.TimePartitioning;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The explicit schemas of the five tables, and their primary keys (used by {@link
@@ -18,6 +22,33 @@ public final class TableSchemas {
   public static final List<String> AUDIT_KEY = List.of("transaction_id");
   /** Kafka topic, partition and offset of the record, or what was refused (see TableRows). */
   public static final List<String> DEAD_LETTER_KEY = List.of("dead_letter_id");
+
+  /** Day partitions of {@code payment_transactions}, by event time. */
+  public static final String PARTITION_FIELD = "event_time";
+
+  public static final List<String> CLUSTERING_FIELDS = List.of("sender_account", "currency");
+
+  public static TimePartitioning transactionsPartitioning() {
+    return new TimePartitioning().setType("DAY").setField(PARTITION_FIELD);
+  }
+
+  public static Clustering transactionsClustering() {
+    return new Clustering().setFields(CLUSTERING_FIELDS);
+  }
+
+  /** One table's layout: its schema and its primary key. */
+  public record Layout(TableSchema schema, List<String> primaryKey) {}
+
+  /** Every table's layout, by its name in {@code tables}, in a stable order. */
+  public static Map<String, Layout> layouts(BigQueryTables tables) {
+    Map<String, Layout> layouts = new LinkedHashMap<>();
+    layouts.put(tables.transactions(), new Layout(transactions(), TRANSACTIONS_KEY));
+    layouts.put(tables.fraud(), new Layout(fraud(), FRAUD_KEY));
+    layouts.put(tables.metrics(), new Layout(metrics(), METRICS_KEY));
+    layouts.put(tables.audit(), new Layout(audit(), AUDIT_KEY));
+    layouts.put(tables.deadLetter(), new Layout(deadLetter(), DEAD_LETTER_KEY));
+    return layouts;
+  }
 
   private static final List<TableFieldSchema> PAYMENT_COLUMNS =
       List.of(

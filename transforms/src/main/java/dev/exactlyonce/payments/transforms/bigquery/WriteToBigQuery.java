@@ -2,10 +2,8 @@ package dev.exactlyonce.payments.transforms.bigquery;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.api.services.bigquery.model.Clustering;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TableSchema;
-import com.google.api.services.bigquery.model.TimePartitioning;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
@@ -228,8 +226,8 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
     if (table.partitionedByEventTime()) {
       write =
           write
-              .withTimePartitioning(new TimePartitioning().setType("DAY").setField("event_time"))
-              .withClustering(new Clustering().setFields(List.of("sender_account", "currency")));
+              .withTimePartitioning(TableSchemas.transactionsPartitioning())
+              .withClustering(TableSchemas.transactionsClustering());
     }
     if (services != null) {
       write = write.withTestServices(services).withoutValidation();

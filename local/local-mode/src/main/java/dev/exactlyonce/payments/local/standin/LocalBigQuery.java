@@ -1,14 +1,12 @@
 package dev.exactlyonce.payments.local.standin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.api.services.bigquery.model.Clustering;
 import com.google.api.services.bigquery.model.Table;
 import com.google.api.services.bigquery.model.TableConstraints;
 import com.google.api.services.bigquery.model.TableFieldSchema;
 import com.google.api.services.bigquery.model.TableReference;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TableSchema;
-import com.google.api.services.bigquery.model.TimePartitioning;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryIoCaches;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
@@ -53,8 +51,7 @@ public final class LocalBigQuery implements AutoCloseable {
   private final FakeDatasetService datasets = new FakeDatasetService();
   private final FakeBigQueryServices services =
       new FakeBigQueryServices().withDatasetService(datasets).withJobService(new FakeJobService());
-  private final Map<String, TableSchema> schemas = new LinkedHashMap<>();
-  private final Map<String, List<String>> primaryKeys = new LinkedHashMap<>();
+  private final Map<String, TableSchemas.Layout> layouts;
   private final WriteMode mode;
   private final ScheduledExecutorService refresher =
       Executors.newSingleThreadScheduledExecutor(
@@ -68,16 +65,7 @@ public final class LocalBigQuery implements AutoCloseable {
     this.dir = dir;
     this.tables = tables;
     this.mode = mode;
-    primaryKeys.put(tables.transactions(), TableSchemas.TRANSACTIONS_KEY);
-    primaryKeys.put(tables.fraud(), TableSchemas.FRAUD_KEY);
-    primaryKeys.put(tables.metrics(), TableSchemas.METRICS_KEY);
-    primaryKeys.put(tables.audit(), TableSchemas.AUDIT_KEY);
-    primaryKeys.put(tables.deadLetter(), TableSchemas.DEAD_LETTER_KEY);
-    schemas.put(tables.transactions(), TableSchemas.transactions());
-    schemas.put(tables.fraud(), TableSchemas.fraud());
-    schemas.put(tables.metrics(), TableSchemas.metrics());
-    schemas.put(tables.audit(), TableSchemas.audit());
-    schemas.put(tables.deadLetter(), TableSchemas.deadLetter());
+    this.layouts = TableSchemas.layouts(tables);
   }
 
   /**
@@ -139,8 +127,8 @@ public final class LocalBigQuery implements AutoCloseable {
 
   /** Writes every table's file now. */
   public synchronized void flush() throws IOException {
-    for (Map.Entry<String, TableSchema> table : schemas.entrySet()) {
-      writeTable(table.getKey(), table.getValue());
+    for (Map.Entry<String, TableSchemas.Layout> table : layouts.entrySet()) {
+      writeTable(table.getKey(), table.getValue().schema());
     }
   }
 
@@ -167,21 +155,22 @@ public final class LocalBigQuery implements AutoCloseable {
   private void createTablesAndLoad() throws IOException {
     try {
       datasets.createDataset(tables.project(), tables.dataset(), "", "local stand-in", null);
-      for (Map.Entry<String, TableSchema> table : schemas.entrySet()) {
+      for (Map.Entry<String, TableSchemas.Layout> table : layouts.entrySet()) {
         TableReference ref = reference(table.getKey());
-        Table definition = new Table().setTableReference(ref).setSchema(table.getValue());
+        TableSchema schema = table.getValue().schema();
+        Table definition = new Table().setTableReference(ref).setSchema(schema);
         if (table.getKey().equals(tables.transactions())) {
           definition
-              .setTimePartitioning(new TimePartitioning().setType("DAY").setField("event_time"))
-              .setClustering(new Clustering().setFields(List.of("sender_account", "currency")));
+              .setTimePartitioning(TableSchemas.transactionsPartitioning())
+              .setClustering(TableSchemas.transactionsClustering());
         }
         if (mode == WriteMode.UPSERT) {
           definition.setTableConstraints(
               new TableConstraints()
-                  .setPrimaryKey(new TableConstraints.PrimaryKey().setColumns(primaryKeys.get(table.getKey()))));
+                  .setPrimaryKey(new TableConstraints.PrimaryKey().setColumns(table.getValue().primaryKey())));
         }
         datasets.createTable(definition);
-        List<TableRow> existing = EngineShape.of(readTable(fileOf(table.getKey())), table.getValue());
+        List<TableRow> existing = EngineShape.of(readTable(fileOf(table.getKey())), schema);
         if (!existing.isEmpty()) {
           datasets.insertAll(ref, existing, null);
         }

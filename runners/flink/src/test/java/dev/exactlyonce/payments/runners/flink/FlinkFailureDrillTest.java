@@ -68,19 +68,15 @@ class FlinkFailureDrillTest {
               });
       Path tables = dir.resolve("tables");
       LocalModeOptions options =
-          LocalPipeline.parseOptions(
-              "--runner=FlinkRunner",
-              "--parallelism=2",
-              "--checkpointingInterval=500",
-              "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(),
-              "--bootstrapServers=" + kafka.bootstrapServers(),
-              "--tablesDir=" + tables,
-              "--stopWhenIdleSeconds=10",
+          FlinkLocalRuns.options(
+              kafka,
+              tables,
+              dir.resolve("checkpoints"),
+              500,
               "--failOnceAfterPayments=900",
               "--writeMode=" + writeMode,
               "--writeTriggeringFrequencySeconds=1",
               "--writeStreams=2");
-      FlinkLaunch.applyDefaults(options);
       long failuresBefore = FailureDrill.timesFired();
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       LocalPipeline.run(

@@ -70,16 +70,7 @@ class FlinkLocalRunTest {
       Ledger ledger = KafkaSink.simulate(kafka.bootstrapServers(), "payments", settings, sent -> { });
       Path tables = dir.resolve("tables");
       LocalModeOptions options =
-          LocalPipeline.parseOptions(
-              "--runner=FlinkRunner",
-              "--flinkMaster=[local]",
-              "--parallelism=2",
-              "--checkpointingInterval=2000",
-              "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(),
-              "--bootstrapServers=" + kafka.bootstrapServers(),
-              "--tablesDir=" + tables,
-              "--stopWhenIdleSeconds=10");
-      FlinkLaunch.applyDefaults(options);
+          FlinkLocalRuns.options(kafka, tables, dir.resolve("checkpoints"), 2_000, "--flinkMaster=[local]");
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       LocalPipeline.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
 

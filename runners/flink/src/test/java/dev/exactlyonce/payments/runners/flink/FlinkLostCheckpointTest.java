@@ -65,17 +65,8 @@ class FlinkLostCheckpointTest {
   private static LocalPipeline.Outcome run(LocalKafka kafka, Path tables, Path checkpoints, String group)
       throws Exception {
     LocalModeOptions options =
-        LocalPipeline.parseOptions(
-            "--runner=FlinkRunner",
-            "--parallelism=2",
-            "--checkpointingInterval=1000",
-            "--stateBackendStoragePath=" + checkpoints.toUri(),
-            "--bootstrapServers=" + kafka.bootstrapServers(),
-            "--consumerGroup=" + group,
-            "--startingOffsets=earliest",
-            "--tablesDir=" + tables,
-            "--stopWhenIdleSeconds=8");
-    FlinkLaunch.applyDefaults(options);
+        FlinkLocalRuns.options(
+            kafka, tables, checkpoints, 1_000, "--consumerGroup=" + group, "--startingOffsets=earliest");
     return LocalPipeline.run(options, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
   }
 
