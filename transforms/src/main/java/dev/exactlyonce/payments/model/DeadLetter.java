@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 import org.joda.time.Instant;
 
 /**
@@ -13,25 +14,33 @@ import org.joda.time.Instant;
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
 public abstract class DeadLetter {
+  @SchemaFieldNumber("0")
   public abstract ErrorKind getErrorKind();
 
+  @SchemaFieldNumber("1")
   public abstract String getMessage();
 
   /** Null only for rows that never came from Kafka (a refused output row). */
+  @SchemaFieldNumber("2")
   public abstract @Nullable KafkaCoordinates getSource();
 
   @SuppressWarnings("mutable")
+  @SchemaFieldNumber("3")
   public abstract byte @Nullable [] getRawKey();
 
   @SuppressWarnings("mutable")
+  @SchemaFieldNumber("4")
   public abstract byte @Nullable [] getRawValue();
 
   /** Set when the record was readable enough to say which payment it meant. */
+  @SchemaFieldNumber("5")
   public abstract @Nullable String getTransactionId();
 
+  @SchemaFieldNumber("6")
   public abstract @Nullable Instant getEventTime();
 
   /** Kafka record timestamp; null for refused output rows. */
+  @SchemaFieldNumber("7")
   public abstract @Nullable Instant getReceivedAt();
 
   public static Builder builder() {

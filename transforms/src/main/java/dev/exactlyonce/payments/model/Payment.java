@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 import org.joda.time.Instant;
 
 /**
@@ -17,32 +18,44 @@ import org.joda.time.Instant;
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
 public abstract class Payment {
+  @SchemaFieldNumber("0")
   public abstract String getTransactionId();
 
+  @SchemaFieldNumber("1")
   public abstract String getSenderAccount();
 
+  @SchemaFieldNumber("2")
   public abstract String getReceiverAccount();
 
+  @SchemaFieldNumber("3")
   public abstract BigDecimal getAmount();
 
   /** ISO 4217 code, upper case. */
+  @SchemaFieldNumber("4")
   public abstract String getCurrency();
 
   /** When the payment happened, as the producer says: drives every window. */
+  @SchemaFieldNumber("5")
   public abstract Instant getEventTime();
 
+  @SchemaFieldNumber("6")
   public abstract @Nullable String getPaymentMethod();
 
+  @SchemaFieldNumber("7")
   public abstract @Nullable String getMerchantCategory();
 
+  @SchemaFieldNumber("8")
   public abstract @Nullable String getCountry();
 
   /** Fields the event carried that this version does not know, as a JSON object; null if none. */
+  @SchemaFieldNumber("9")
   public abstract @Nullable String getExtraAttributesJson();
 
+  @SchemaFieldNumber("10")
   public abstract KafkaCoordinates getSource();
 
   /** The Kafka record timestamp of the copy that was kept. */
+  @SchemaFieldNumber("11")
   public abstract Instant getReceivedAt();
 
   /**
@@ -50,6 +63,7 @@ public abstract class Payment {
    * refused by BigQuery) can still be dead-lettered as it arrived.
    */
   @SuppressWarnings("mutable")
+  @SchemaFieldNumber("12")
   public abstract byte[] getRawValue();
 
   public static Builder builder() {

@@ -4,6 +4,7 @@ import com.google.auto.value.AutoValue;
 import java.math.BigDecimal;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 import org.joda.time.Instant;
 
 /**
@@ -15,26 +16,36 @@ import org.joda.time.Instant;
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
 public abstract class WindowMetrics {
+  @SchemaFieldNumber("0")
   public abstract Instant getWindowStart();
 
+  @SchemaFieldNumber("1")
   public abstract Instant getWindowEnd();
 
+  @SchemaFieldNumber("2")
   public abstract String getCurrency();
 
+  @SchemaFieldNumber("3")
   public abstract long getPaymentCount();
 
+  @SchemaFieldNumber("4")
   public abstract BigDecimal getTotalAmount();
 
   /** Total divided by count, rounded half-even to 9 places (BigQuery NUMERIC's scale). */
+  @SchemaFieldNumber("5")
   public abstract BigDecimal getAverageAmount();
 
+  @SchemaFieldNumber("6")
   public abstract BigDecimal getMaxAmount();
 
+  @SchemaFieldNumber("7")
   public abstract long getHighRiskCount();
 
+  @SchemaFieldNumber("8")
   public abstract long getPaneIndex();
 
   /** EARLY, ON_TIME or LATE, as Beam's pane timing. */
+  @SchemaFieldNumber("9")
   public abstract String getPaneTiming();
 
   public static Builder builder() {
