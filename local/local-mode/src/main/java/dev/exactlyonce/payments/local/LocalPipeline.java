@@ -106,7 +106,7 @@ public final class LocalPipeline {
         "  write mode %s (%s)%n", config.writeModeChoice().mode(), config.writeModeChoice().reason());
     try (LocalBigQuery standIn =
         LocalBigQuery.open(
-            Path.of(options.getTablesDir()), tables, config.write().writeMode(), java.time.Duration.ofSeconds(2))) {
+            Path.of(options.getTablesDir()), tables, config.write().writeMode())) {
       Pipeline pipeline = Pipeline.create(options);
       PaymentsPipeline.fromKafka(pipeline, config, standIn.services());
       // Some runners return at once (the DirectRunner here), others only when the job is done
@@ -241,15 +241,15 @@ public final class LocalPipeline {
     return total;
   }
 
+  /** Where a local run signals a drain, unless {@code --drainSignalFile} says otherwise. */
+  public static final String DRAIN_SIGNAL_FILE = ".drain-signal";
+
   private static Path drainFile(LocalModeOptions options) throws LocalRunException {
     if (options.getDrainSignalFile() == null) {
-      try {
-        Path file = Files.createTempDirectory("payments-drain").resolve("drain");
-        file.getParent().toFile().deleteOnExit();
-        options.setDrainSignalFile(file.toString());
-      } catch (IOException e) {
-        throw new LocalRunException("cannot create a drain signal file: " + e.getMessage());
-      }
+      // Beside the tables, not in a fresh temporary place: Flink restores its Kafka source, settings
+      // included, from a checkpoint, so a run resumed after a crash watches the file the crashed run
+      // was given, and the same tables mean the same file.
+      options.setDrainSignalFile(Path.of(options.getTablesDir()).resolve(DRAIN_SIGNAL_FILE).toString());
     }
     Path file = Path.of(options.getDrainSignalFile());
     try {

@@ -13,6 +13,7 @@ import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,45 +22,33 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
 import org.apache.beam.sdk.io.gcp.testing.FakeJobService;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An in-process BigQuery for local runs. The pipeline writes to it through the same BigQueryIO
  * Storage Write transform as production (write streams, offsets, flush, commit: Beam's {@link
  * FakeDatasetService}); this class keeps each table as {@code <dir>/<table>.ndjson}, one JSON object
- * per row in BigQuery's JSON export shape, rewritten while the run goes on and complete at {@link
- * #close()}. Opening a directory that already holds tables continues them.
+ * per row in BigQuery's JSON export shape. A table's file is rewritten before a write that changed
+ * the table is acknowledged, so a process killed mid-run leaves every acknowledged row on disk, as
+ * BigQuery would. Opening a directory that already holds tables continues them.
  *
  * <p>The engine keeps tables in static memory: one stand-in per JVM at a time, in the JVM that runs
  * the pipeline (the DirectRunner, or Flink's embedded cluster).
  */
 public final class LocalBigQuery implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(LocalBigQuery.class);
   public static final String PROJECT = "local-project";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dir;
   private final BigQueryTables tables;
-  private final FakeDatasetService datasets = new FakeDatasetService();
+  private final FakeDatasetService datasets = new WriteThroughDatasetService();
   private final FakeBigQueryServices services =
       new FakeBigQueryServices().withDatasetService(datasets).withJobService(new FakeJobService());
   private final Map<String, TableSchemas.Layout> layouts;
   private final WriteMode mode;
-  private final ScheduledExecutorService refresher =
-      Executors.newSingleThreadScheduledExecutor(
-          runnable -> {
-            Thread thread = new Thread(runnable, "local-bigquery-refresh");
-            thread.setDaemon(true);
-            return thread;
-          });
 
   private LocalBigQuery(Path dir, BigQueryTables tables, WriteMode mode) {
     this.dir = dir;
@@ -74,27 +63,22 @@ public final class LocalBigQuery implements AutoCloseable {
    * @throws IOException with a one-line reason if the directory cannot be written or a table
    *     file cannot be read
    */
-  public static LocalBigQuery open(Path dir, BigQueryTables tables, java.time.Duration refreshEvery)
-      throws IOException {
-    return open(dir, tables, WriteMode.EXACTLY_ONCE, refreshEvery);
+  public static LocalBigQuery open(Path dir, BigQueryTables tables) throws IOException {
+    return open(dir, tables, WriteMode.EXACTLY_ONCE);
   }
 
   /**
-   * Like {@link #open(Path, BigQueryTables, java.time.Duration)}, for a pipeline writing in {@code
-   * mode}. With {@link WriteMode#UPSERT} the tables get their primary keys and the engine applies
+   * Like {@link #open(Path, BigQueryTables)}, for a pipeline writing in {@code mode}. With {@link WriteMode#UPSERT} the tables get their primary keys and the engine applies
    * upserts by key and change-sequence number as BigQuery does, rows loaded from the files
    * included.
    */
-  public static LocalBigQuery open(
-      Path dir, BigQueryTables tables, WriteMode mode, java.time.Duration refreshEvery)
-      throws IOException {
+  public static LocalBigQuery open(Path dir, BigQueryTables tables, WriteMode mode) throws IOException {
     checkWritable(dir);
     FakeDatasetService.setUp();
     BigQueryIoCaches.clear();
     LocalBigQuery standIn = new LocalBigQuery(dir, tables, mode);
     standIn.createTablesAndLoad();
-    long millis = Math.max(100, refreshEvery.toMillis());
-    standIn.refresher.scheduleWithFixedDelay(standIn::refreshQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    WriteThroughDatasetService.onTableChanged(standIn::keep);
     return standIn;
   }
 
@@ -134,21 +118,23 @@ public final class LocalBigQuery implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    refresher.shutdownNow();
-    try {
-      refresher.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    WriteThroughDatasetService.onTableChanged(null);
     flush();
   }
 
-  private void refreshQuietly() {
+  /**
+   * Keeps a table the engine just changed. Failing here fails the write, which BigQueryIO retries:
+   * an acknowledged row is never only in memory.
+   */
+  private synchronized void keep(String table) {
+    TableSchemas.Layout layout = layouts.get(table);
+    if (layout == null) {
+      return;
+    }
     try {
-      flush();
-    } catch (IOException | RuntimeException e) {
-      // The pipeline may be appending while we read; the next refresh or close() catches up.
-      LOG.debug("table refresh skipped: {}", e.toString());
+      writeTable(table, layout.schema());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep table " + table + ": " + e.getMessage(), e);
     }
   }
 

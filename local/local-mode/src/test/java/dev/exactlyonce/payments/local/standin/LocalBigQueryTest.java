@@ -24,13 +24,13 @@ import dev.exactlyonce.payments.transforms.TestEvents;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableRows;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
+import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -49,6 +49,8 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The stand-in's files and durability. Rows go in through the engine the pipeline writes to (Beam's
@@ -58,8 +60,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalBigQueryTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<LinkedHashMap<String, Object>> ROW = new TypeReference<>() {};
-  /** Long enough that no background refresh happens during a test, unless a test wants one. */
-  private static final Duration NO_REFRESH = Duration.ofHours(1);
 
   private static final BigQueryTables TABLES = BigQueryTables.in(LocalBigQuery.PROJECT, "payments");
   private static final List<String> ALL_TABLES =
@@ -76,11 +76,11 @@ class LocalBigQueryTest {
   }
 
   private LocalBigQuery open(Path dir) throws IOException {
-    return open(dir, NO_REFRESH);
+    return open(dir, WriteMode.EXACTLY_ONCE);
   }
 
-  private LocalBigQuery open(Path dir, Duration refreshEvery) throws IOException {
-    LocalBigQuery standIn = LocalBigQuery.open(dir, TABLES, refreshEvery);
+  private LocalBigQuery open(Path dir, WriteMode mode) throws IOException {
+    LocalBigQuery standIn = LocalBigQuery.open(dir, TABLES, mode);
     opened.add(standIn);
     return standIn;
   }
@@ -205,19 +205,22 @@ class LocalBigQueryTest {
     assertEquals("2026-03-01 10:00:00.000000 UTC", rows.get(0).get("event_time"));
   }
 
-  @Test
-  void tableFilesAreRefreshedInTheBackgroundWhileRunning() throws Exception {
+  /**
+   * What the crash drills rest on: once BigQueryIO has its write acknowledged, the row is in the
+   * file, with no flush or close (a killed process gets neither).
+   */
+  @ParameterizedTest
+  @EnumSource(WriteMode.class)
+  void anAcknowledgedWriteIsInTheFileBeforeAnyFlushOrClose(WriteMode mode) throws Exception {
     Path dir = temp.resolve("tables");
-    LocalBigQuery standIn = open(dir, Duration.ofMillis(100));
-    insert(standIn, TABLES.transactions(), payment("tx-1", "1.00"));
+    LocalBigQuery standIn = open(dir, mode);
 
-    Path file = dir.resolve(TABLES.transactions() + ".ndjson");
-    long deadline = System.currentTimeMillis() + 10_000;
-    while ((!Files.exists(file) || Files.size(file) == 0) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-    }
+    writeThroughBigQueryIo(
+        standIn, mode, List.of(TestEvents.payment(7, "tx-1", "12.50", "USD", TestEvents.T0)), List.of(unparseable()));
 
-    assertEquals(1, fileRows(file).size());
+    assertEquals(List.of("tx-1"),
+        fileRows(dir.resolve(TABLES.transactions() + ".ndjson")).stream().map(row -> row.get("transaction_id")).toList());
+    assertEquals(1, fileRows(dir.resolve(TABLES.deadLetter() + ".ndjson")).size());
   }
 
   @Test
@@ -312,13 +315,18 @@ class LocalBigQueryTest {
    * from a small bounded pipeline on the DirectRunner.
    */
   private static void writeThroughBigQueryIo(LocalBigQuery standIn, List<Payment> payments, List<DeadLetter> deadLetters) {
+    writeThroughBigQueryIo(standIn, WriteMode.EXACTLY_ONCE, payments, deadLetters);
+  }
+
+  private static void writeThroughBigQueryIo(
+      LocalBigQuery standIn, WriteMode mode, List<Payment> payments, List<DeadLetter> deadLetters) {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     PCollectionTuple.of(WriteToBigQuery.TRANSACTIONS, create(pipeline, "Payments", Payment.class, payments))
         .and(WriteToBigQuery.FRAUD, create(pipeline, "Fraud", ScoredPayment.class, List.of()))
         .and(WriteToBigQuery.METRICS, create(pipeline, "Metrics", WindowMetrics.class, List.of()))
         .and(WriteToBigQuery.AUDIT, create(pipeline, "Audit", DuplicateAudit.class, List.of()))
         .and(WriteToBigQuery.DEAD_LETTERS, create(pipeline, "DeadLetters", DeadLetter.class, deadLetters))
-        .apply(WriteToBigQuery.to(TABLES).withServices(standIn.services()));
+        .apply(WriteToBigQuery.to(TABLES).withWriteMode(mode).withServices(standIn.services()));
     assertEquals(PipelineResult.State.DONE, pipeline.run().waitUntilFinish());
   }
 

@@ -1,0 +1,128 @@
+package dev.exactlyonce.payments.local.standin;
+
+import com.google.api.core.ApiFuture;
+import com.google.cloud.bigquery.storage.v1.AppendRowsRequest;
+import com.google.cloud.bigquery.storage.v1.AppendRowsResponse;
+import com.google.cloud.bigquery.storage.v1.BatchCommitWriteStreamsResponse;
+import com.google.cloud.bigquery.storage.v1.FlushRowsResponse;
+import com.google.cloud.bigquery.storage.v1.ProtoRows;
+import com.google.cloud.bigquery.storage.v1.TableSchema;
+import com.google.cloud.bigquery.storage.v1.WriteStream;
+import com.google.protobuf.DescriptorProtos;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices.StreamAppendClient;
+import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Beam's in-memory BigQuery engine, told to keep a table durable before it acknowledges a write
+ * that changed what the table shows: an append to a committed (default) stream, a flush of a
+ * buffered stream, a commit of pending streams.
+ *
+ * <p>BigQuery never loses a write it acknowledged, and the crash drills rely on it: Kafka offsets
+ * are committed once the writes are acknowledged, so a stand-in that acknowledged rows it had not
+ * yet kept would lose them on a {@code kill -9}, where BigQuery would not.
+ *
+ * <p>The pipeline holds serialized copies of this service, so the hook is per JVM, like the
+ * engine's tables.
+ */
+final class WriteThroughDatasetService extends FakeDatasetService {
+  private static final long serialVersionUID = 1L;
+  private static final String DEFAULT_STREAM_SUFFIX = "/streams/_default";
+  private static final Map<String, String> TABLE_OF_STREAM = new ConcurrentHashMap<>();
+  private static volatile @Nullable Consumer<String> keepTable;
+
+  /** Called with a table id, before the write that changed it is acknowledged. */
+  static void onTableChanged(@Nullable Consumer<String> keep) {
+    keepTable = keep;
+    if (keep == null) {
+      TABLE_OF_STREAM.clear();
+    }
+  }
+
+  @Override
+  public WriteStream createWriteStream(String tableUrn, WriteStream.Type type) throws InterruptedException {
+    WriteStream stream = super.createWriteStream(tableUrn, type);
+    TABLE_OF_STREAM.put(stream.getName(), tableIdOf(tableUrn));
+    return stream;
+  }
+
+  @Override
+  public StreamAppendClient getStreamAppendClient(
+      String streamName,
+      DescriptorProtos.DescriptorProto descriptor,
+      boolean useConnectionPool,
+      AppendRowsRequest.MissingValueInterpretation missingValueInterpretation)
+      throws Exception {
+    StreamAppendClient engine =
+        super.getStreamAppendClient(streamName, descriptor, useConnectionPool, missingValueInterpretation);
+    if (!streamName.endsWith(DEFAULT_STREAM_SUFFIX)) {
+      // Rows of buffered and pending streams show at flush or commit, not at append.
+      return engine;
+    }
+    String table = tableIdOf(streamName.substring(0, streamName.length() - DEFAULT_STREAM_SUFFIX.length()));
+    return new StreamAppendClient() {
+      @Override
+      public ApiFuture<AppendRowsResponse> appendRows(long offset, ProtoRows rows) throws Exception {
+        return keptIfDone(engine.appendRows(offset, rows), table);
+      }
+
+      @Override
+      public @Nullable TableSchema getUpdatedSchema() {
+        return engine.getUpdatedSchema();
+      }
+
+      @Override
+      public void pin() {
+        engine.pin();
+      }
+
+      @Override
+      public void unpin() throws Exception {
+        engine.unpin();
+      }
+
+      @Override
+      public void close() throws Exception {
+        engine.close();
+      }
+    };
+  }
+
+  @Override
+  public ApiFuture<FlushRowsResponse> flush(String streamName, long offset) {
+    return keptIfDone(super.flush(streamName, offset), TABLE_OF_STREAM.get(streamName));
+  }
+
+  @Override
+  public ApiFuture<BatchCommitWriteStreamsResponse> commitWriteStreams(
+      String tableUrn, Iterable<String> writeStreamNames) {
+    return keptIfDone(super.commitWriteStreams(tableUrn, writeStreamNames), tableIdOf(tableUrn));
+  }
+
+  /** The engine answers at once; a failed write changed nothing and is not kept. */
+  private static <T> ApiFuture<T> keptIfDone(ApiFuture<T> response, @Nullable String table) {
+    Consumer<String> keep = keepTable;
+    if (keep == null || table == null || !response.isDone()) {
+      return response;
+    }
+    try {
+      response.get();
+    } catch (ExecutionException e) {
+      return response;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return response;
+    }
+    keep.accept(table);
+    return response;
+  }
+
+  private static String tableIdOf(String tableUrn) {
+    return BigQueryHelpers.parseTableUrn(BigQueryHelpers.stripPartitionDecorator(tableUrn)).getTableId();
+  }
+}
