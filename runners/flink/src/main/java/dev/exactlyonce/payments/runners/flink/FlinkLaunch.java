@@ -2,17 +2,28 @@ package dev.exactlyonce.payments.runners.flink;
 
 import dev.exactlyonce.payments.local.LocalMode;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Launches the payments pipeline on Flink: {@code [local]} (an embedded cluster) or {@code
  * --flinkMaster=host:port} (an on-prem cluster). Fills in what the exactly-once claims need where
  * the user gave nothing: checkpoints every 10 s on RocksDB, retained externalized checkpoints to
- * resume from, restarts on failure.
+ * resume from, restarts on failure. Resumes from a retained checkpoint or savepoint ({@code
+ * --savepointPath}, or {@code --resumeFromLatestCheckpoint}) on a cluster and on {@code [local]}.
  *
  * <p>With {@code --tablesDir} the run is a local one, writing into the BigQuery stand-in (see
  * {@code local-mode pipeline}); otherwise it writes to BigQuery.
@@ -27,9 +38,15 @@ public final class FlinkLaunch {
    */
   public static final long SHUTDOWN_DRAINED_SOURCES_AFTER_MILLIS = 3_000;
 
+  private static final Logger LOG = LoggerFactory.getLogger(FlinkLaunch.class);
+  private static final String CONFIG_FILE = "config.yaml";
+  private static final String LEGACY_CONFIG_FILE = "flink-conf.yaml";
+  private static final String SAVEPOINT_PATH_KEY = "execution.savepoint.path";
+
   private FlinkLaunch() {}
 
   public static void main(String[] args) {
+    registerOptions();
     boolean local = Arrays.stream(args).anyMatch(arg -> arg.startsWith("--tablesDir="));
     if (local) {
       String[] withRunner = withFlinkRunner(args);
@@ -57,6 +74,66 @@ public final class FlinkLaunch {
     }
     if (options.getShutdownSourcesAfterIdleMs() == null || options.getShutdownSourcesAfterIdleMs() < 0) {
       options.setShutdownSourcesAfterIdleMs(SHUTDOWN_DRAINED_SOURCES_AFTER_MILLIS);
+    }
+    if (options.as(FlinkLaunchOptions.class).getResumeFromLatestCheckpoint() && options.getSavepointPath() == null) {
+      resumeFromLatestCheckpoint(options);
+    }
+    if (options.getSavepointPath() != null && runsEmbedded(options)) {
+      options.setFlinkConfDir(embeddedClusterRestoring(options.getSavepointPath(), options.getFlinkConfDir()).toString());
+    }
+  }
+
+  /** Registers the launch's own options, so that they parse along with the pipeline's. */
+  public static void registerOptions() {
+    PipelineOptionsFactory.register(FlinkLaunchOptions.class);
+  }
+
+  private static void resumeFromLatestCheckpoint(FlinkPipelineOptions options) {
+    String storage = options.getStateBackendStoragePath();
+    if (!storage.startsWith("file:") && storage.contains("://")) {
+      throw new IllegalArgumentException(
+          "--resumeFromLatestCheckpoint looks for checkpoints in a local directory, and --stateBackendStoragePath is "
+              + storage + ": give the checkpoint with --savepointPath instead");
+    }
+    Path dir = storage.startsWith("file:") ? Path.of(URI.create(storage)) : Path.of(storage);
+    Optional<Path> latest = RetainedCheckpoints.latest(dir);
+    if (latest.isPresent()) {
+      options.setSavepointPath(latest.get().toUri().toString());
+      LOG.info("resuming from retained checkpoint {}", latest.get());
+    } else {
+      LOG.warn("no retained checkpoint under {}: starting without state, from the consumer group's offsets", dir);
+    }
+  }
+
+  private static boolean runsEmbedded(FlinkPipelineOptions options) {
+    String master = options.getFlinkMaster();
+    return master == null || master.equals("[local]") || master.equals("[auto]");
+  }
+
+  /**
+   * Beam hands {@code --savepointPath} to Flink only when submitting to a cluster; the embedded
+   * cluster restores from the one named in its configuration. Returns a configuration directory
+   * that is the user's (if any) plus that setting.
+   */
+  static Path embeddedClusterRestoring(String savepointPath, @Nullable String userConfDir) {
+    try {
+      Path dir = Files.createTempDirectory("flink-conf-restore");
+      Path source = null;
+      if (userConfDir != null) {
+        source = Stream.of(CONFIG_FILE, LEGACY_CONFIG_FILE)
+            .map(name -> Path.of(userConfDir, name))
+            .filter(Files::isRegularFile)
+            .findFirst()
+            .orElse(null);
+      }
+      String existing = source == null ? "" : Files.readString(source) + System.lineSeparator();
+      Path target = dir.resolve(source == null ? CONFIG_FILE : source.getFileName().toString());
+      Files.writeString(target, existing + SAVEPOINT_PATH_KEY + ": " + savepointPath + System.lineSeparator());
+      dir.toFile().deleteOnExit();
+      target.toFile().deleteOnExit();
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the Flink configuration to restore " + savepointPath, e);
     }
   }
 

@@ -22,6 +22,7 @@ final class FlinkLocalRuns {
             "--bootstrapServers=" + kafka.bootstrapServers(),
             "--tablesDir=" + tables,
             "--stopWhenIdleSeconds=10");
+    FlinkLaunch.registerOptions();
     LocalModeOptions options =
         LocalPipeline.parseOptions(Stream.concat(fixed, List.of(extra).stream()).toArray(String[]::new));
     FlinkLaunch.applyDefaults(options);

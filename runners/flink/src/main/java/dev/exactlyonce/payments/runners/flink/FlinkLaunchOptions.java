@@ -1,0 +1,17 @@
+package dev.exactlyonce.payments.runners.flink;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** What {@link FlinkLaunch} adds to Beam's Flink options. */
+public interface FlinkLaunchOptions extends PipelineOptions {
+  @Description(
+      "Resume from the newest completed checkpoint retained under --stateBackendStoragePath (Flink state "
+          + "and Kafka positions), as after a crash. Ignored when --savepointPath is given; starts "
+          + "fresh, saying so, when there is none.")
+  @Default.Boolean(false)
+  boolean getResumeFromLatestCheckpoint();
+
+  void setResumeFromLatestCheckpoint(boolean resume);
+}
