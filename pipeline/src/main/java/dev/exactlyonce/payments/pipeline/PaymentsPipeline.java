@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -54,12 +55,32 @@ public final class PaymentsPipeline {
     return run(args, err, options -> { });
   }
 
+  /** What {@link #run} does once the runner accepted the job. */
+  public enum Completion {
+    /** Block until the job ends: the runner runs in this process, or its caller waits for it. */
+    WAIT_UNTIL_FINISH,
+    /**
+     * Return as soon as the job is submitted: a launcher whose process must exit for the job to
+     * start, such as Dataflow's flex-template launcher.
+     */
+    RETURN_AFTER_SUBMIT
+  }
+
   /**
-   * Parses, builds and runs, after {@code runnerDefaults} filled in what a runner needs and the
-   * user left out (see {@code runners/}); returns the process exit status.
+   * Parses, builds and runs until the job ends, after {@code runnerDefaults} filled in what a
+   * runner needs and the user left out (see {@code runners/}); returns the process exit status.
    */
   public static int run(
       String[] args, PrintStream err, Consumer<PaymentsPipelineOptions> runnerDefaults) {
+    return run(args, err, runnerDefaults, Completion.WAIT_UNTIL_FINISH);
+  }
+
+  /** As {@link #run(String[], PrintStream, Consumer)}, returning after submission if told so. */
+  public static int run(
+      String[] args,
+      PrintStream err,
+      Consumer<PaymentsPipelineOptions> runnerDefaults,
+      Completion completion) {
     PipelineConfig config;
     try {
       PaymentsPipelineOptions options = parseOptions(args);
@@ -74,7 +95,12 @@ public final class PaymentsPipeline {
     LOG.info("write mode {} ({})", writeMode.mode(), writeMode.reason());
     Pipeline pipeline = Pipeline.create(config.options());
     fromKafka(pipeline, config);
-    pipeline.run().waitUntilFinish();
+    PipelineResult result = pipeline.run();
+    if (completion == Completion.WAIT_UNTIL_FINISH) {
+      result.waitUntilFinish();
+    } else {
+      LOG.info("job submitted; not waiting for it to finish");
+    }
     return 0;
   }
 
@@ -147,17 +173,29 @@ public final class PaymentsPipeline {
 
   public static KafkaIO.Read<byte[], byte[]> readFromKafka(PipelineConfig config) {
     PaymentsPipelineOptions options = config.options();
-    return KafkaIO.<byte[], byte[]>read()
-        .withBootstrapServers(options.getBootstrapServers())
-        .withTopic(options.getTopic())
-        .withKeyDeserializer(ByteArrayDeserializer.class)
-        .withValueDeserializer(ByteArrayDeserializer.class)
-        .withConsumerConfigUpdates(
-            Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, options.getConsumerGroup(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.startingOffsets()))
-        .withReadCommitted()
-        .commitOffsetsInFinalize()
-        .withTimestampPolicyFactory(PaymentTimestampPolicy.factory(config.maxOutOfOrderness(), config.drainSignal()));
+    KafkaIO.Read<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>read()
+            .withBootstrapServers(options.getBootstrapServers())
+            .withTopic(options.getTopic())
+            .withKeyDeserializer(ByteArrayDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withConsumerConfigUpdates(
+                Map.of(
+                    ConsumerConfig.GROUP_ID_CONFIG, options.getConsumerGroup(),
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.startingOffsets()))
+            .withReadCommitted()
+            .commitOffsetsInFinalize()
+            .withTimestampPolicyFactory(PaymentTimestampPolicy.factory(config.maxOutOfOrderness(), config.drainSignal()));
+    if (!config.redistributeKafkaRead()) {
+      return read;
+    }
+    // Dataflow: spread the records over more workers than the topic has partitions, and let its
+    // exactly-once shuffle recognise a re-delivered record by topic/partition/offset instead of
+    // persisting an id per record. KafkaIO refuses offset deduplication only together with
+    // withAllowDuplicates (never set here); read_committed is plain consumer config, and offsets
+    // are still committed when a checkpoint is finalized. Offset deduplication exists only on
+    // KafkaIO's UnboundedSource read, so Dataflow reads through the same reader as the
+    // DirectRunner and Flink do.
+    return read.withRedistribute().withOffsetDeduplication(true);
   }
 }

@@ -25,6 +25,7 @@ public final class PipelineConfig {
   private final PaymentMetrics metrics;
   private final WriteToBigQuery write;
   private final WriteModeChoice writeModeChoice;
+  private final boolean redistributeKafkaRead;
 
   /** The write mode and why it was chosen, for the launch log. */
   public record WriteModeChoice(WriteMode mode, String reason) {}
@@ -62,6 +63,7 @@ public final class PipelineConfig {
             .withAllowedLateness(lateness);
 
     writeModeChoice = writeMode(options);
+    redistributeKafkaRead = runsOnDataflow(options);
     write =
         WriteToBigQuery.to(tables(options))
             .withWriteMode(writeModeChoice.mode())
@@ -109,6 +111,19 @@ public final class PipelineConfig {
 
   public WriteModeChoice writeModeChoice() {
     return writeModeChoice;
+  }
+
+  /**
+   * Whether the Kafka read is redistributed with offset deduplication: on Dataflow, whose
+   * exactly-once shuffle uses the offsets. Other runners would only pay for an extra shuffle.
+   */
+  public boolean redistributeKafkaRead() {
+    return redistributeKafkaRead;
+  }
+
+  /** The test KafkaIO itself uses to tell Dataflow from other runners. */
+  private static boolean runsOnDataflow(PaymentsPipelineOptions options) {
+    return options.getRunner().getName().startsWith("org.apache.beam.runners.dataflow.");
   }
 
   /**

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import java.util.List;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.joda.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,6 +127,17 @@ class PipelineOptionsTest {
     flink.setRunner(FlinkRunner.class);
     assertEquals(WriteMode.UPSERT, PipelineConfig.writeMode(flink).mode());
     assertEquals(WriteMode.UPSERT, PipelineConfig.from(flink).write().writeMode());
+  }
+
+  @Test
+  void kafkaReadIsRedistributedOnlyOnDataflow() {
+    PipelineConfig direct = configWith();
+    assertFalse(direct.redistributeKafkaRead());
+    KafkaIO.Read<byte[], byte[]> read = PaymentsPipeline.readFromKafka(direct);
+    assertFalse(read.isRedistributed());
+    assertEquals(null, read.getOffsetDeduplication());
+    assertTrue(read.isCommitOffsetsInFinalizeEnabled());
+    assertEquals("read_committed", read.getConsumerConfig().get("isolation.level"));
   }
 
   @Test
