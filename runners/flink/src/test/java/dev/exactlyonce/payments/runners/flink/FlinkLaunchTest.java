@@ -1,0 +1,104 @@
+package dev.exactlyonce.payments.runners.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.exactlyonce.payments.local.LocalModeOptions;
+import dev.exactlyonce.payments.local.LocalPipeline;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Resuming from retained checkpoints: which one, and how the embedded cluster is told. */
+class FlinkLaunchTest {
+  @TempDir Path dir;
+
+  private Path checkpoint(String job, int number, Instant completedAt) throws Exception {
+    Path checkpoint = Files.createDirectories(dir.resolve("checkpoints").resolve(job).resolve("chk-" + number));
+    if (completedAt != null) {
+      Path metadata = Files.writeString(checkpoint.resolve("_metadata"), "m");
+      Files.setLastModifiedTime(metadata, FileTime.from(completedAt));
+    }
+    return checkpoint;
+  }
+
+  private FlinkPipelineOptions launched(String... args) {
+    FlinkLaunch.registerOptions();
+    LocalModeOptions options =
+        LocalPipeline.parseOptions(Stream.concat(Stream.of("--bootstrapServers=broker:9092"), Stream.of(args)).toArray(String[]::new));
+    FlinkLaunch.applyDefaults(options);
+    return options.as(FlinkPipelineOptions.class);
+  }
+
+  @Test
+  void theLatestCheckpointIsTheNewestCompleteOneOfAnyJob() throws Exception {
+    Instant now = Instant.parse("2026-11-23T10:00:00Z");
+    checkpoint("job-a", 7, now.minusSeconds(60));
+    Path newest = checkpoint("job-b", 2, now);
+    checkpoint("job-b", 3, null);
+
+    assertEquals(Optional.of(newest), RetainedCheckpoints.latest(dir.resolve("checkpoints")));
+    assertEquals(Optional.empty(), RetainedCheckpoints.latest(dir.resolve("nothing-here")));
+  }
+
+  @Test
+  void resumingOnTheEmbeddedClusterNamesTheCheckpointInItsConfiguration() throws Exception {
+    Path newest = checkpoint("job-a", 4, Instant.now());
+
+    FlinkPipelineOptions options =
+        launched("--runner=FlinkRunner", "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(),
+            "--resumeFromLatestCheckpoint=true");
+
+    assertEquals(newest.toUri().toString(), options.getSavepointPath());
+    String configuration = Files.readString(Path.of(options.getFlinkConfDir()).resolve("config.yaml"));
+    assertTrue(configuration.contains("execution.savepoint.path: " + newest.toUri()), configuration);
+  }
+
+  @Test
+  void theUsersFlinkConfigurationIsKeptWhenRestoring() throws Exception {
+    Path userConf = Files.createDirectories(dir.resolve("conf"));
+    Files.writeString(userConf.resolve("flink-conf.yaml"), "taskmanager.numberOfTaskSlots: 4\n");
+
+    FlinkPipelineOptions options =
+        launched("--runner=FlinkRunner", "--flinkConfDir=" + userConf, "--savepointPath=file:/savepoints/sp-1");
+
+    String configuration = Files.readString(Path.of(options.getFlinkConfDir()).resolve("flink-conf.yaml"));
+    assertTrue(configuration.startsWith("taskmanager.numberOfTaskSlots: 4"), configuration);
+    assertTrue(configuration.contains("execution.savepoint.path: file:/savepoints/sp-1"), configuration);
+  }
+
+  @Test
+  void aClusterGetsTheSavepointFromBeamAndNoExtraConfiguration() {
+    FlinkPipelineOptions options =
+        launched("--runner=FlinkRunner", "--flinkMaster=jobmanager:8081", "--savepointPath=file:/savepoints/sp-1");
+
+    assertNull(options.getFlinkConfDir());
+  }
+
+  @Test
+  void withNoRetainedCheckpointTheRunStartsWithoutState() {
+    FlinkPipelineOptions options =
+        launched("--runner=FlinkRunner", "--stateBackendStoragePath=" + dir.resolve("empty").toUri(),
+            "--resumeFromLatestCheckpoint=true");
+
+    assertNull(options.getSavepointPath());
+    assertNull(options.getFlinkConfDir());
+  }
+
+  @Test
+  void resumingFromCheckpointsOutsideThisMachineAsksForTheirPath() {
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+        () -> launched("--runner=FlinkRunner", "--stateBackendStoragePath=hdfs://nn/checkpoints",
+            "--resumeFromLatestCheckpoint=true"));
+
+    assertTrue(error.getMessage().contains("--savepointPath"), error.getMessage());
+  }
+}
