@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The pipeline on an on-prem Flink 1.19 cluster, submitted from this machine with the bundled jar.
-# Usage: runners/flink-cluster.sh <jobmanager-host:rest-port> --bootstrapServers=... --project=... --dataset=... [options]
+# Usage: runners/flink-cluster.sh <jobmanager-host:rest-port> --stateBackendStoragePath=hdfs://.../checkpoints --bootstrapServers=... --project=... --dataset=... [options]
 # Resume after a crash:  add --savepointPath=<retained checkpoint or savepoint directory>
 # With Flink's own CLI instead:  flink run [-s <savepoint>] runners/flink/target/payments-runner-flink-*-bundled.jar --runner=FlinkRunner ...
 set -euo pipefail

@@ -64,6 +64,12 @@ public final class FlinkLaunch {
     if (options.getStateBackend() == null) {
       options.setStateBackend("rocksdb");
     }
+    if (options.getStateBackendStoragePath() == null && !runsEmbedded(options)) {
+      throw new IllegalArgumentException(
+          "--stateBackendStoragePath is required with --flinkMaster=" + options.getFlinkMaster()
+              + ": checkpoints must go where every TaskManager and the JobManager reach them (hdfs://, s3://, "
+              + "or a shared file: path), not to this machine's disk");
+    }
     if (options.getStateBackendStoragePath() == null) {
       options.setStateBackendStoragePath(Path.of(DEFAULT_CHECKPOINT_DIR).toAbsolutePath().toUri().toString());
     }

@@ -78,9 +78,19 @@ class FlinkLaunchTest {
   @Test
   void aClusterGetsTheSavepointFromBeamAndNoExtraConfiguration() {
     FlinkPipelineOptions options =
-        launched("--runner=FlinkRunner", "--flinkMaster=jobmanager:8081", "--savepointPath=file:/savepoints/sp-1");
+        launched("--runner=FlinkRunner", "--flinkMaster=jobmanager:8081", "--stateBackendStoragePath=hdfs://nn/checkpoints",
+            "--savepointPath=file:/savepoints/sp-1");
 
     assertNull(options.getFlinkConfDir());
+  }
+
+  @Test
+  void aClusterNeedsCheckpointStorageEveryTaskManagerReaches() {
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+        () -> launched("--runner=FlinkRunner", "--flinkMaster=jobmanager:8081"));
+
+    assertTrue(error.getMessage().startsWith("--stateBackendStoragePath is required with --flinkMaster=jobmanager:8081"),
+        error.getMessage());
   }
 
   @Test
