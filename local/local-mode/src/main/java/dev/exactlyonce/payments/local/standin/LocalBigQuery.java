@@ -99,10 +99,13 @@ public final class LocalBigQuery implements AutoCloseable {
     return dir.resolve(table + ".ndjson");
   }
 
-  /** Current rows of a table, as the pipeline wrote them. */
+  /** Current rows of a table, as the pipeline wrote them: a copy, taken between two writes. */
   public List<TableRow> rows(String table) throws IOException {
     try {
-      return datasets.getAllRows(tables.project(), tables.dataset(), table);
+      // The engine hands out its own list and guards it with this lock while writing to it.
+      synchronized (FakeDatasetService.class) {
+        return new ArrayList<>(datasets.getAllRows(tables.project(), tables.dataset(), table));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted reading " + table, e);
