@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The benchmark: embedded Kafka, simulated payments with duplicates, the pipeline next to a
+# plain-Java baseline; figures go to docs/benchmarks.md by hand, with the machine and the date.
+#   benchmarks/run.sh --runner=flink --payments=100000            throughput (topic loaded first)
+#   benchmarks/run.sh --runner=flink --payments=300000 --rate=10000   latency at 10,000 records/s
+#   benchmarks/run.sh --help                                        every option
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -ntp -q install -DskipTests -pl benchmarks -am
+exec java -Xmx4g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "benchmarks/target/classes:$(cat benchmarks/target/launch-classpath.txt)" \
+  dev.exactlyonce.payments.benchmarks.Benchmark "$@"

@@ -1,0 +1,241 @@
+package dev.exactlyonce.payments.benchmarks;
+
+import dev.exactlyonce.payments.local.LocalModeOptions;
+import dev.exactlyonce.payments.local.LocalPipeline;
+import dev.exactlyonce.payments.local.kafka.LocalKafka;
+import dev.exactlyonce.payments.local.simulator.KafkaSink;
+import dev.exactlyonce.payments.local.simulator.Ledger;
+import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
+import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
+import dev.exactlyonce.payments.pipeline.PipelineConfig;
+import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
+import dev.exactlyonce.payments.runners.flink.RetainedCheckpoints;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Loads the embedded Kafka with simulated payments (with duplicates), runs a plain-Java consumer
+ * loop and the full pipeline over the same topic, and reports sustained throughput (also as a
+ * ratio of the baseline's), end-to-end latency, heap, checkpointed state and the invariants.
+ *
+ * <p>Two modes. Throughput ({@code --rate=0}): the topic is loaded first, then read as a backlog
+ * by the baseline and by the pipeline. Latency ({@code --rate=R}): payments are produced at R
+ * records/s while the pipeline runs, and each payment row's arrival is measured from its record's
+ * production.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Throughput, latency and memory of the pipeline, next to a plain-Java baseline.")
+public final class Benchmark implements Callable<Integer> {
+  enum Runner { direct, flink }
+
+  @Option(names = "--runner", defaultValue = "flink", description = "direct or flink ([local]); default ${DEFAULT-VALUE}.")
+  Runner runner;
+
+  @Option(names = "--payments", defaultValue = "100000", description = "Unique payments (default ${DEFAULT-VALUE}).")
+  int payments;
+
+  @Option(names = "--duplicate-rate", defaultValue = "0.05", description = "Share of payments sent twice (default ${DEFAULT-VALUE}).")
+  double duplicateRate;
+
+  @Option(names = "--rate", defaultValue = "0",
+      description = "Records/s produced while the pipeline runs (latency mode); 0 loads the topic first (throughput mode).")
+  int rate;
+
+  @Option(names = "--event-rate", defaultValue = "10000",
+      description = "Payments per second of event time: sets how many windows the load spans (default ${DEFAULT-VALUE}).")
+  int eventRate;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Topic partitions (default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Option(names = "--dedup-horizon-minutes", defaultValue = "60", description = "Deduplication horizon (default ${DEFAULT-VALUE}).")
+  long horizonMinutes;
+
+  @Option(names = "--work-dir", defaultValue = "local-run/benchmark", description = "Broker data and checkpoints (emptied first).")
+  Path workDir;
+
+  @Option(names = "--timeout-minutes", defaultValue = "60", description = "Give up after this long (default ${DEFAULT-VALUE}).")
+  long timeoutMinutes;
+
+  public static void main(String[] args) {
+    // The pipeline's threads outlive the measurement: the process ends here.
+    System.exit(new CommandLine(new Benchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    deleteRecursively(workDir);
+    try (LocalKafka kafka = LocalKafka.start(workDir.resolve("kafka"))) {
+      kafka.createTopic(TOPIC, partitions);
+      Load load;
+      PlainJavaBaseline.Result baseline = null;
+      PipelineRun run;
+      if (rate == 0) {
+        load = load(kafka, 1_000_000);
+        System.out.printf("loaded %,d records (%,d payments) in %.1f s%n", load.records(), load.payments(), load.seconds());
+        baseline = baseline(kafka, load);
+        run = runPipeline(kafka, null);
+      } else {
+        CompletableFuture<Load> producing = new CompletableFuture<>();
+        run = runPipeline(kafka, producing);
+        load = producing.join();
+        baseline = baseline(kafka, load);
+      }
+      Report report = new Report(this, load, baseline, run);
+      System.out.println();
+      report.print(System.out);
+      return report.invariantsHold() ? 0 : 1;
+    }
+  }
+
+  static final String TOPIC = "payments";
+
+  /** What was sent: enough of the ledger to check the tables, without keeping the ledger. */
+  record Load(long records, long payments, Map<String, BigDecimal> totals, double seconds) {}
+
+  private SimulatorSettings settings(int recordsPerSecond) {
+    SimulatorSettings defaults = SimulatorSettings.defaults(Instant.now());
+    return new SimulatorSettings(payments, recordsPerSecond, defaults.seed(), defaults.accounts(),
+            Duration.millis(Math.max(60_000L, payments * 1000L / eventRate)), defaults.end(),
+            duplicateRate, 0, 0, 0, defaults.outOfOrderBy(), 0, defaults.lateBy(), 0);
+  }
+
+  private Load load(LocalKafka kafka, int recordsPerSecond) throws Exception {
+    long started = System.nanoTime();
+    Ledger ledger = KafkaSink.simulate(kafka.bootstrapServers(), TOPIC, settings(recordsPerSecond), sent -> { });
+    return new Load(ledger.recordsSent(), ledger.payments().size(), ledger.totalsByCurrency(),
+        (System.nanoTime() - started) / 1e9);
+  }
+
+  private PlainJavaBaseline.Result baseline(LocalKafka kafka, Load load) {
+    System.gc();
+    PlainJavaBaseline.Result result =
+        PlainJavaBaseline.run(kafka.bootstrapServers(), TOPIC, load.records(), java.time.Duration.ofMinutes(horizonMinutes));
+    System.out.printf("baseline: %,d payments in %.1f s, %,.0f payments/s%n",
+        result.payments(), result.nanos() / 1e9, result.paymentsPerSecond());
+    return result;
+  }
+
+  /** The pipeline's measurements. */
+  record PipelineRun(CountingTables.Tally tally, long startedMillis, long endedMillis, long peakHeap, long steadyHeap,
+      long checkpointBytes, boolean finished) {}
+
+  private PipelineRun runPipeline(LocalKafka kafka, CompletableFuture<Load> producing) throws Exception {
+    System.gc();
+    int expected = payments;
+    LocalModeOptions options = LocalPipeline.parseOptions(pipelineArgs(kafka));
+    if (runner == Runner.flink) {
+      FlinkLaunch.applyDefaults(options);
+    }
+    PipelineConfig config = PipelineConfig.from(options);
+    Pipeline pipeline = Pipeline.create(options);
+    PaymentsPipeline.fromKafka(pipeline, config, CountingTables.open(config.write().tables(), expected));
+    CountingTables.Tally tally = CountingTables.tally();
+
+    try (HeapSampler heap = new HeapSampler(250)) {
+      long started = System.currentTimeMillis();
+      CompletableFuture<PipelineResult> running = CompletableFuture.supplyAsync(pipeline::run);
+      if (producing != null) {
+        CompletableFuture.runAsync(() -> {
+          try {
+            producing.complete(load(kafka, rate));
+          } catch (Exception e) {
+            producing.completeExceptionally(e);
+          }
+        });
+      }
+      long deadline = started + timeoutMinutes * 60_000;
+      long lastReport = started;
+      while (tally.arrived.get() < expected && System.currentTimeMillis() < deadline) {
+        if (running.isCompletedExceptionally()) {
+          running.join();
+        }
+        Thread.sleep(100);
+        if (System.currentTimeMillis() - lastReport >= 10_000) {
+          lastReport = System.currentTimeMillis();
+          System.out.printf("  %,d of %,d payment rows after %d s%n", tally.arrived.get(), expected, (lastReport - started) / 1000);
+        }
+      }
+      long ended = System.currentTimeMillis();
+      boolean finished = ended < deadline;
+      long checkpointBytes = runner == Runner.flink ? latestCheckpointBytes() : -1;
+      if (running.isDone() && !running.isCompletedExceptionally()) {
+        running.join().cancel();
+      }
+      long[] arrivals = sortedArrivals(tally);
+      long from = arrivals.length == 0 ? started : arrivals[arrivals.length / 10];
+      long to = arrivals.length == 0 ? ended : arrivals[arrivals.length * 9 / 10];
+      return new PipelineRun(tally, started, ended, heap.peakBytes(), heap.steadyBytes(from, to), checkpointBytes, finished);
+    }
+  }
+
+  private String[] pipelineArgs(LocalKafka kafka) {
+    List<String> args = new ArrayList<>(List.of(
+        "--bootstrapServers=" + kafka.bootstrapServers(),
+        "--topic=" + TOPIC,
+        "--consumerGroup=benchmark",
+        "--startingOffsets=earliest",
+        // The tables account for rows at the default stream's append: see CountingTables.
+        "--writeMode=UPSERT",
+        "--dedupHorizonMinutes=" + horizonMinutes,
+        "--tablesDir=" + workDir.resolve("unused-tables")));
+    if (runner == Runner.flink) {
+      FlinkLaunch.registerOptions();
+      args.addAll(List.of("--runner=FlinkRunner", "--parallelism=" + parallelism,
+          "--stateBackendStoragePath=" + workDir.resolve("checkpoints").toAbsolutePath().toUri()));
+    } else {
+      args.add("--runner=DirectRunner");
+    }
+    return args.toArray(String[]::new);
+  }
+
+  static long[] sortedArrivals(CountingTables.Tally tally) {
+    int n = Math.min(tally.arrived.get(), tally.arrivalMillis.length());
+    long[] arrivals = new long[n];
+    for (int i = 0; i < n; i++) {
+      arrivals[i] = tally.arrivalMillis.get(i);
+    }
+    Arrays.sort(arrivals);
+    return arrivals;
+  }
+
+  private long latestCheckpointBytes() throws IOException {
+    Optional<Path> latest = RetainedCheckpoints.latest(workDir.resolve("checkpoints").toAbsolutePath());
+    if (latest.isEmpty()) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(latest.get())) {
+      return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    }
+  }
+}

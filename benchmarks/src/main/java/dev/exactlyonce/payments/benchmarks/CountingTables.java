@@ -1,0 +1,172 @@
+package dev.exactlyonce.payments.benchmarks;
+
+import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutures;
+import com.google.api.services.bigquery.model.Table;
+import com.google.api.services.bigquery.model.TableConstraints;
+import com.google.api.services.bigquery.model.TableReference;
+import com.google.cloud.bigquery.storage.v1.AppendRowsRequest;
+import com.google.cloud.bigquery.storage.v1.AppendRowsResponse;
+import com.google.cloud.bigquery.storage.v1.BigDecimalByteStringEncoder;
+import com.google.cloud.bigquery.storage.v1.ProtoRows;
+import com.google.cloud.bigquery.storage.v1.TableSchema;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices.StreamAppendClient;
+import org.apache.beam.sdk.io.gcp.bigquery.TableRowToStorageApiProto;
+import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
+import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
+import org.apache.beam.sdk.io.gcp.testing.FakeJobService;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The benchmark's tables: the pipeline writes through the production BigQueryIO transform (UPSERT
+ * method, the default stream) up to the Storage Write API's append, where this engine accounts for
+ * each row instead of keeping it. A payment row's arrival is when its append is acknowledged,
+ * which is when BigQuery would show it.
+ *
+ * <p>Kept per JVM, because the pipeline holds serialized copies of this service. One benchmark
+ * per JVM.
+ */
+final class CountingTables extends FakeDatasetService {
+  private static final long serialVersionUID = 1L;
+  private static final String DEFAULT_STREAM_SUFFIX = "/streams/_default";
+
+  private static volatile @Nullable Tally tally;
+
+  /** What arrived in the tables. */
+  static final class Tally {
+    final String transactionsTable;
+    final Set<String> transactionIds = ConcurrentHashMap.newKeySet();
+    final AtomicLong rowsWrittenAgain = new AtomicLong();
+    final Map<String, BigDecimal> totals = new ConcurrentHashMap<>();
+    final Map<String, LongAdder> rowsByTable = new ConcurrentHashMap<>();
+    /** Wall-clock millis at which the n-th distinct payment row arrived. */
+    final AtomicLongArray arrivalMillis;
+    /** Milliseconds from the record's production to its row's arrival, by arrival order. */
+    final AtomicLongArray latencyMillis;
+    final AtomicInteger arrived = new AtomicInteger();
+
+    Tally(String transactionsTable, int expectedPayments) {
+      this.transactionsTable = transactionsTable;
+      this.arrivalMillis = new AtomicLongArray(expectedPayments);
+      this.latencyMillis = new AtomicLongArray(expectedPayments);
+    }
+
+    long rows(String table) {
+      LongAdder rows = rowsByTable.get(table);
+      return rows == null ? 0 : rows.sum();
+    }
+  }
+
+  /** Opens the tables, empty, and returns the services the pipeline writes through. */
+  static BigQueryServices open(BigQueryTables tables, int expectedPayments) throws Exception {
+    FakeDatasetService.setUp();
+    CountingTables engine = new CountingTables();
+    engine.createDataset(tables.project(), tables.dataset(), "", "benchmark tables", null);
+    for (Map.Entry<String, TableSchemas.Layout> layout : TableSchemas.layouts(tables).entrySet()) {
+      engine.createTable(
+          new Table()
+              .setTableReference(
+                  new TableReference().setProjectId(tables.project()).setDatasetId(tables.dataset()).setTableId(layout.getKey()))
+              .setSchema(layout.getValue().schema())
+              .setTableConstraints(
+                  new TableConstraints()
+                      .setPrimaryKey(new TableConstraints.PrimaryKey().setColumns(layout.getValue().primaryKey()))));
+    }
+    tally = new Tally(tables.transactions(), expectedPayments);
+    return new FakeBigQueryServices().withDatasetService(engine).withJobService(new FakeJobService());
+  }
+
+  static Tally tally() {
+    Tally current = tally;
+    if (current == null) {
+      throw new IllegalStateException("no benchmark tables open");
+    }
+    return current;
+  }
+
+  @Override
+  public StreamAppendClient getStreamAppendClient(
+      String streamName,
+      DescriptorProtos.DescriptorProto descriptor,
+      boolean useConnectionPool,
+      AppendRowsRequest.MissingValueInterpretation missingValueInterpretation)
+      throws Exception {
+    StreamAppendClient engine =
+        super.getStreamAppendClient(streamName, descriptor, useConnectionPool, missingValueInterpretation);
+    if (!streamName.endsWith(DEFAULT_STREAM_SUFFIX)) {
+      throw new IllegalStateException("the benchmark writes in UPSERT mode, through default streams only: " + streamName);
+    }
+    String tableUrn = streamName.substring(0, streamName.length() - DEFAULT_STREAM_SUFFIX.length());
+    String table = tableUrn.substring(tableUrn.lastIndexOf('/') + 1);
+    Tally current = tally();
+    Descriptors.Descriptor rows = TableRowToStorageApiProto.wrapDescriptorProto(descriptor);
+    LongAdder counted = current.rowsByTable.computeIfAbsent(table, name -> new LongAdder());
+    boolean payments = table.equals(current.transactionsTable);
+    return new StreamAppendClient() {
+      @Override
+      public ApiFuture<AppendRowsResponse> appendRows(long offset, ProtoRows protoRows) throws Exception {
+        counted.add(protoRows.getSerializedRowsCount());
+        if (payments) {
+          long now = System.currentTimeMillis();
+          for (ByteString row : protoRows.getSerializedRowsList()) {
+            arrived(current, DynamicMessage.parseFrom(rows, row), now);
+          }
+        }
+        return ApiFutures.immediateFuture(AppendRowsResponse.getDefaultInstance());
+      }
+
+      @Override
+      public @Nullable TableSchema getUpdatedSchema() {
+        return null;
+      }
+
+      @Override
+      public void pin() {
+        engine.pin();
+      }
+
+      @Override
+      public void unpin() throws Exception {
+        engine.unpin();
+      }
+
+      @Override
+      public void close() throws Exception {
+        engine.close();
+      }
+    };
+  }
+
+  private static void arrived(Tally current, DynamicMessage row, long nowMillis) {
+    Descriptors.Descriptor type = row.getDescriptorForType();
+    String id = (String) row.getField(type.findFieldByName("transaction_id"));
+    if (!current.transactionIds.add(id)) {
+      current.rowsWrittenAgain.incrementAndGet();
+      return;
+    }
+    BigDecimal amount =
+        BigDecimalByteStringEncoder.decodeNumericByteString((ByteString) row.getField(type.findFieldByName("amount")));
+    current.totals.merge((String) row.getField(type.findFieldByName("currency")), amount, BigDecimal::add);
+    long producedMillis = (Long) row.getField(type.findFieldByName("received_at")) / 1000;
+    int index = current.arrived.getAndIncrement();
+    if (index < current.arrivalMillis.length()) {
+      current.arrivalMillis.set(index, nowMillis);
+      current.latencyMillis.set(index, nowMillis - producedMillis);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.exactlyonce.payments.benchmarks;
+
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** The figures of one benchmark run, and whether the tables kept the invariants. */
+final class Report {
+  private final Benchmark settings;
+  private final Benchmark.Load load;
+  private final PlainJavaBaseline.Result baseline;
+  private final Benchmark.PipelineRun run;
+
+  Report(Benchmark settings, Benchmark.Load load, PlainJavaBaseline.Result baseline, Benchmark.PipelineRun run) {
+    this.settings = settings;
+    this.load = load;
+    this.baseline = baseline;
+    this.run = run;
+  }
+
+  /**
+   * Payments per second between the arrival of the 10th and the 90th percent of the rows: JVM and
+   * cluster start-up, and the last partial windows, are not the sustained rate.
+   */
+  double sustainedPaymentsPerSecond() {
+    long[] arrivals = Benchmark.sortedArrivals(run.tally());
+    if (arrivals.length < 10) {
+      return 0;
+    }
+    int from = arrivals.length / 10;
+    int to = arrivals.length * 9 / 10;
+    long millis = Math.max(1, arrivals[to] - arrivals[from]);
+    return (to - from) * 1000.0 / millis;
+  }
+
+  /**
+   * Production-to-row latencies of the rows after the first tenth: the first rows waited for the
+   * pipeline to start.
+   */
+  long[] latencyPercentiles() {
+    int n = Math.min(run.tally().arrived.get(), run.tally().latencyMillis.length());
+    long[] latencies = new long[n - n / 10];
+    for (int i = n / 10; i < n; i++) {
+      latencies[i - n / 10] = run.tally().latencyMillis.get(i);
+    }
+    Arrays.sort(latencies);
+    if (latencies.length == 0) {
+      return new long[] {0, 0, 0};
+    }
+    return new long[] {at(latencies, 0.50), at(latencies, 0.95), at(latencies, 0.99)};
+  }
+
+  private static long at(long[] sorted, double quantile) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
+  }
+
+  boolean everyPaymentArrived() {
+    return run.tally().transactionIds.size() == load.payments();
+  }
+
+  boolean noneWrittenTwice() {
+    return run.tally().rowsWrittenAgain.get() == 0;
+  }
+
+  boolean totalsExact() {
+    Map<String, BigDecimal> written = run.tally().totals;
+    TreeSet<String> currencies = new TreeSet<>(load.totals().keySet());
+    currencies.addAll(written.keySet());
+    return currencies.stream().allMatch(currency ->
+        load.totals().getOrDefault(currency, BigDecimal.ZERO).compareTo(written.getOrDefault(currency, BigDecimal.ZERO)) == 0);
+  }
+
+  boolean baselineExact() {
+    return baseline.payments() == load.payments() && new TreeMap<>(baseline.totals()).entrySet().stream()
+        .allMatch(e -> e.getValue().compareTo(load.totals().getOrDefault(e.getKey(), BigDecimal.ZERO)) == 0);
+  }
+
+  boolean invariantsHold() {
+    return run.finished() && everyPaymentArrived() && noneWrittenTwice() && totalsExact() && baselineExact();
+  }
+
+  void print(PrintStream out) {
+    double sustained = sustainedPaymentsPerSecond();
+    long[] latency = latencyPercentiles();
+    boolean latencyMode = settings.rate > 0;
+    out.printf("runner                 %s%n", settings.runner);
+    out.printf("load                   %,d payments, %,d records (duplicate rate %.0f%%), %s%n", load.payments(), load.records(),
+        settings.duplicateRate * 100, latencyMode ? "produced at " + settings.rate + " records/s during the run" : "loaded before the run");
+    out.printf("pipeline               %,.0f payments/s sustained (10%%-90%% of rows); %,d rows in %.1f s from launch%n",
+        sustained, run.tally().arrived.get(), (run.endedMillis() - run.startedMillis()) / 1000.0);
+    out.printf("baseline (plain Java)  %,.0f payments/s; pipeline / baseline = %.1f%%%n",
+        baseline.paymentsPerSecond(), 100 * sustained / baseline.paymentsPerSecond());
+    out.printf("latency p50/p95/p99    %s%n", latencyMode
+        ? String.format("%,d / %,d / %,d ms (production to row, after the first tenth of rows)", latency[0], latency[1], latency[2])
+        : "not measured: a loaded topic is a backlog (use --rate)");
+    out.printf("heap                   peak %,d MiB, steady (live after GC, median) %,d MiB%n",
+        run.peakHeap() >> 20, run.steadyHeap() >> 20);
+    out.printf("checkpointed state     %s%n", run.checkpointBytes() < 0 ? "n/a (DirectRunner keeps no checkpoints)"
+        : String.format("%,d KiB in the last completed checkpoint", run.checkpointBytes() >> 10));
+    out.printf("rows by table          %s%n", new TreeMap<>(run.tally().rowsByTable));
+    out.printf("invariants             every payment arrived: %s; none written twice: %s (%d again); totals exact: %s; baseline exact: %s%n",
+        everyPaymentArrived(), noneWrittenTwice(), run.tally().rowsWrittenAgain.get(), totalsExact(), baselineExact());
+    out.printf("BENCHMARK: %s%n", invariantsHold() ? "PASS" : (run.finished() ? "FAIL" : "FAIL (timed out)"));
+    out.println();
+    out.println("| runner | payments | mode | pipeline payments/s | baseline payments/s | ratio | p50 / p95 / p99 | heap peak / steady | state | invariants |");
+    out.printf("| %s | %,d | %s | %,.0f | %,.0f | %.1f%% | %s | %,d / %,d MiB | %s | %s |%n",
+        settings.runner, load.payments(), latencyMode ? settings.rate + " rec/s" : "backlog", sustained, baseline.paymentsPerSecond(),
+        100 * sustained / baseline.paymentsPerSecond(),
+        latencyMode ? String.format("%,d / %,d / %,d ms", latency[0], latency[1], latency[2]) : "-",
+        run.peakHeap() >> 20, run.steadyHeap() >> 20,
+        run.checkpointBytes() < 0 ? "-" : String.format("%,d KiB", run.checkpointBytes() >> 10),
+        invariantsHold() ? "PASS" : "FAIL");
+  }
+}
