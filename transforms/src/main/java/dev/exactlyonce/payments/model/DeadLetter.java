@@ -47,6 +47,23 @@ public abstract class DeadLetter {
     return new AutoValue_DeadLetter.Builder();
   }
 
+  /** A rejected Kafka record: why, where it sat, its bytes as received and when it arrived. */
+  public static Builder ofRecord(
+      ErrorKind kind,
+      String message,
+      KafkaCoordinates source,
+      byte @Nullable [] rawKey,
+      byte @Nullable [] rawValue,
+      Instant receivedAt) {
+    return builder()
+        .setErrorKind(kind)
+        .setMessage(message)
+        .setSource(source)
+        .setRawKey(rawKey)
+        .setRawValue(rawValue)
+        .setReceivedAt(receivedAt);
+  }
+
   /** Builder. */
   @AutoValue.Builder
   public abstract static class Builder {

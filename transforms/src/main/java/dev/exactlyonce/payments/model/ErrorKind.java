@@ -12,6 +12,13 @@ public enum ErrorKind {
   BAD_TIMESTAMP,
   /** Arrived after the deduplication horizon of its event time had closed. */
   LATE,
+  /** A change event whose {@code op} is not one of Debezium's c, u, d, r (CDC pipeline). */
+  UNKNOWN_OP,
+  /**
+   * A change event, or a tombstone, from which no primary key can be read: not in {@code after}
+   * or {@code before}, nor in the Kafka key (CDC pipeline).
+   */
+  MISSING_KEY,
   /** BigQuery refused the row built from a valid record. */
   WRITE_FAILED;
 

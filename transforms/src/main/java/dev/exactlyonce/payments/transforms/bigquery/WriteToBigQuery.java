@@ -1,39 +1,16 @@
 package dev.exactlyonce.payments.transforms.bigquery;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.api.services.bigquery.model.TableRow;
-import com.google.api.services.bigquery.model.TableSchema;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
-import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.model.Payment;
-import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
-import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.CreateDisposition;
+import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Table;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
-import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
-import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation;
-import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation.MutationType;
-import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
-import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -41,8 +18,6 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes the five tables through BigQueryIO's Storage Write API. By default with the exactly-once
@@ -71,8 +46,6 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
   public static final Duration DEFAULT_TRIGGERING_FREQUENCY = Duration.standardSeconds(5);
   /** Zero lets the runner pick the number of streams (auto-sharding). */
   public static final int AUTO_SHARDING = 0;
-
-  private static final Logger LOG = LoggerFactory.getLogger(WriteToBigQuery.class);
 
   private final BigQueryTables tables;
   private final WriteMode mode;
@@ -135,169 +108,48 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
 
   @Override
   public PDone expand(PCollectionTuple input) {
+    StorageWrite storage = new StorageWrite(tables, mode, triggeringFrequency, numStreams, services);
     PCollection<DeadLetter> refusedTransactions =
-        refusals(write(input.get(TRANSACTIONS), transactionsTable()), tables.transactions());
+        storage.refusals(storage.write(input.get(TRANSACTIONS), transactionsTable()), tables.transactions());
     PCollection<DeadLetter> refusedFraud =
-        refusals(write(input.get(FRAUD), fraudTable()), tables.fraud());
+        storage.refusals(storage.write(input.get(FRAUD), fraudTable()), tables.fraud());
     PCollection<DeadLetter> refusedMetrics =
-        refusals(write(input.get(METRICS), metricsTable()), tables.metrics());
+        storage.refusals(storage.write(input.get(METRICS), metricsTable()), tables.metrics());
     PCollection<DeadLetter> refusedAudit =
-        refusals(write(input.get(AUDIT), auditTable()), tables.audit());
+        storage.refusals(storage.write(input.get(AUDIT), auditTable()), tables.audit());
 
     PCollection<DeadLetter> deadLetters =
-        PCollectionList.of(inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))
+        PCollectionList.of(StorageWrite.inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))
             .and(refusedTransactions)
             .and(refusedFraud)
             .and(refusedMetrics)
             .and(refusedAudit)
             .apply("AllDeadLetters", Flatten.pCollections());
-    write(deadLetters, deadLetterTable())
-        .getFailedStorageApiInserts()
-        .apply("LogRefusedDeadLetters", ParDo.of(new LogRefusedFn()));
+    storage.writeDeadLetters(deadLetters);
     return PDone.in(input.getPipeline());
   }
 
-  /**
-   * One table: where, its schema and rows, and for upserts its key and change sequence. Sequence
-   * numbers are deterministic, so a replay produces the same ones: equal rows collapse, and a later
-   * pane of a window replaces an earlier one.
+  /*
+   * Upsert sequences are deterministic, so a replay produces the same ones: equal rows collapse,
+   * and a later pane of a window replaces an earlier one.
    */
-  private record Table<T>(
-      String stepName,
-      String table,
-      TableSchema schema,
-      SerializableFunction<T, TableRow> format,
-      List<String> primaryKey,
-      SerializableFunction<T, Long> sequence,
-      boolean partitionedByEventTime)
-      implements Serializable {}
-
   private Table<Payment> transactionsTable() {
     return new Table<>("Transactions", tables.transactions(), TableSchemas.transactions(),
-        TableRows::transaction, TableSchemas.TRANSACTIONS_KEY, payment -> 0L, true);
+        TableRows::transaction, TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L), true);
   }
 
   private Table<ScoredPayment> fraudTable() {
     return new Table<>("Fraud", tables.fraud(), TableSchemas.fraud(),
-        TableRows::fraud, TableSchemas.FRAUD_KEY, scored -> 0L, false);
+        TableRows::fraud, TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L), false);
   }
 
   private Table<WindowMetrics> metricsTable() {
     return new Table<>("Metrics", tables.metrics(), TableSchemas.metrics(),
-        TableRows::metrics, TableSchemas.METRICS_KEY, WindowMetrics::getPaneIndex, false);
+        TableRows::metrics, TableSchemas.METRICS_KEY, metrics -> StorageWrite.upsert(metrics.getPaneIndex()), false);
   }
 
   private Table<DuplicateAudit> auditTable() {
     return new Table<>("Audit", tables.audit(), TableSchemas.audit(),
-        TableRows::audit, TableSchemas.AUDIT_KEY, DuplicateAudit::getDuplicateCopies, false);
-  }
-
-  private Table<DeadLetter> deadLetterTable() {
-    return new Table<>("DeadLetter", tables.deadLetter(), TableSchemas.deadLetter(),
-        TableRows::deadLetter, TableSchemas.DEAD_LETTER_KEY, deadLetter -> 0L, false);
-  }
-
-  private <T> WriteResult write(PCollection<T> rows, Table<T> table) {
-    BigQueryIO.Write<T> write =
-        BigQueryIO.<T>write()
-            .to(tables.spec(table.table()))
-            .withSchema(table.schema())
-            .withFormatFunction(table.format())
-            .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
-            .withWriteDisposition(WriteDisposition.WRITE_APPEND);
-    if (mode == WriteMode.UPSERT) {
-      SerializableFunction<T, Long> sequence = table.sequence();
-      write =
-          write
-              .withMethod(Method.STORAGE_API_AT_LEAST_ONCE)
-              .withPrimaryKey(table.primaryKey())
-              .withRowMutationInformationFn(
-                  row -> RowMutationInformation.of(MutationType.UPSERT, sequence.apply(row)));
-    } else {
-      write = write.withMethod(Method.STORAGE_WRITE_API);
-      if (rows.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-        write = write.withTriggeringFrequency(triggeringFrequency);
-        write =
-            numStreams == AUTO_SHARDING
-                ? write.withAutoSharding()
-                : write.withNumStorageWriteApiStreams(numStreams);
-      }
-    }
-    if (table.partitionedByEventTime()) {
-      write =
-          write
-              .withTimePartitioning(TableSchemas.transactionsPartitioning())
-              .withClustering(TableSchemas.transactionsClustering());
-    }
-    if (services != null) {
-      write = write.withTestServices(services).withoutValidation();
-    }
-    return inGlobalWindow(rows, table.stepName()).apply("Write" + table.stepName(), write);
-  }
-
-  private static <T> PCollection<T> inGlobalWindow(PCollection<T> rows, String name) {
-    return rows.apply(
-        "GlobalWindow" + name,
-        Window.<T>into(new GlobalWindows())
-            .triggering(DefaultTrigger.of())
-            .discardingFiredPanes()
-            .withAllowedLateness(Duration.ZERO));
-  }
-
-  private PCollection<DeadLetter> refusals(WriteResult result, String table) {
-    return result
-        .getFailedStorageApiInserts()
-        .apply("Refused" + table, ParDo.of(new RefusalToDeadLetterFn(table)))
-        .setCoder(SchemaCoders.of(result.getPipeline(), DeadLetter.class));
-  }
-
-  private static final class RefusalToDeadLetterFn
-      extends DoFn<BigQueryStorageApiInsertError, DeadLetter> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final String table;
-    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "rows_refused");
-
-    RefusalToDeadLetterFn(String table) {
-      this.table = table;
-    }
-
-    @ProcessElement
-    public void process(@Element BigQueryStorageApiInsertError error, OutputReceiver<DeadLetter> out)
-        throws JsonProcessingException {
-      refused.inc();
-      TableRow row = error.getRow();
-      Object transactionId = row.get("transaction_id");
-      out.output(
-          DeadLetter.builder()
-              .setErrorKind(ErrorKind.WRITE_FAILED)
-              .setMessage("BigQuery refused a row of " + table + ": " + error.getErrorMessage())
-              .setSource(sourceOf(row))
-              .setRawValue(JSON.writeValueAsString(row).getBytes(StandardCharsets.UTF_8))
-              .setTransactionId(transactionId == null ? null : transactionId.toString())
-              .build());
-    }
-
-    private static @Nullable KafkaCoordinates sourceOf(TableRow row) {
-      Object topic = row.get("kafka_topic");
-      Object partition = row.get("kafka_partition");
-      Object offset = row.get("kafka_offset");
-      if (topic == null || partition == null || offset == null) {
-        return null;
-      }
-      return KafkaCoordinates.of(
-          topic.toString(),
-          Integer.parseInt(partition.toString()),
-          Long.parseLong(offset.toString()));
-    }
-  }
-
-  private static final class LogRefusedFn extends DoFn<BigQueryStorageApiInsertError, Void> {
-    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "dead_letter_write_failures");
-
-    @ProcessElement
-    public void process(@Element BigQueryStorageApiInsertError error) {
-      refused.inc();
-      LOG.error("BigQuery refused a dead-letter row ({}): {}", error.getErrorMessage(), error.getRow());
-    }
+        TableRows::audit, TableSchemas.AUDIT_KEY, audit -> StorageWrite.upsert(audit.getDuplicateCopies()), false);
   }
 }

@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.joda.time.Duration;
@@ -23,6 +24,9 @@ import org.joda.time.Instant;
  * without telling anyone; with this policy no record is ever late in that sense, and the pipeline
  * decides itself, from the data, what is too late (it goes to the dead-letter table as LATE).
  * Records without a readable event time are stamped the same way and fail parsing later.
+ *
+ * <p>The event time is the payment's {@code event_time} by default; the CDC pipeline reads a
+ * change's {@code ts_ms} instead ({@link #factory(Duration, DrainSignal, SerializableFunction)}).
  */
 public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]> {
 
@@ -31,6 +35,7 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
 
   private final Duration maxOutOfOrderness;
   private final DrainSignal drain;
+  private final SerializableFunction<byte[], Instant> eventTimeOf;
   private Instant maxEventTime;
   private Instant reportedWatermark;
   private boolean recordSinceLastWatermark;
@@ -42,8 +47,18 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
 
   public PaymentTimestampPolicy(
       Duration maxOutOfOrderness, DrainSignal drain, Optional<Instant> previousWatermark) {
+    this(maxOutOfOrderness, drain, PaymentJsonParser::eventTimeOf, previousWatermark);
+  }
+
+  /** With {@code eventTimeOf} reading a record's event time from its value (null when unreadable). */
+  public PaymentTimestampPolicy(
+      Duration maxOutOfOrderness,
+      DrainSignal drain,
+      SerializableFunction<byte[], Instant> eventTimeOf,
+      Optional<Instant> previousWatermark) {
     this.maxOutOfOrderness = maxOutOfOrderness;
     this.drain = drain;
+    this.eventTimeOf = eventTimeOf;
     this.reportedWatermark = previousWatermark.orElse(BoundedWindow.TIMESTAMP_MIN_VALUE);
     this.maxEventTime = previousWatermark.map(w -> w.plus(maxOutOfOrderness)).orElse(
         BoundedWindow.TIMESTAMP_MIN_VALUE);
@@ -56,10 +71,17 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
         new PaymentTimestampPolicy(maxOutOfOrderness, drain, previousWatermark);
   }
 
+  /** A factory whose policies read event times with {@code eventTimeOf}. */
+  public static TimestampPolicyFactory<byte[], byte[]> factory(
+      Duration maxOutOfOrderness, DrainSignal drain, SerializableFunction<byte[], Instant> eventTimeOf) {
+    return (partition, previousWatermark) ->
+        new PaymentTimestampPolicy(maxOutOfOrderness, drain, eventTimeOf, previousWatermark);
+  }
+
   @Override
   public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
     recordSinceLastWatermark = true;
-    Instant eventTime = PaymentJsonParser.eventTimeOf(record.getKV().getValue());
+    Instant eventTime = eventTimeOf.apply(record.getKV().getValue());
     Instant timestamp = reportedWatermark;
     if (eventTime != null) {
       if (eventTime.isAfter(maxEventTime)) {

@@ -60,15 +60,9 @@ public final class ParsePayments
         Metrics.counter(ParsePayments.class, "rejected_" + why.kind().name().toLowerCase()).inc();
         out.get(DEAD_LETTERS)
             .output(
-                DeadLetter.builder()
-                    .setErrorKind(why.kind())
-                    .setMessage(why.message())
-                    .setSource(source)
-                    .setRawKey(record.getKV().getKey())
-                    .setRawValue(value)
+                DeadLetter.ofRecord(why.kind(), why.message(), source, record.getKV().getKey(), value, receivedAt)
                     .setTransactionId(why.transactionId())
                     .setEventTime(why.eventTime())
-                    .setReceivedAt(receivedAt)
                     .build());
       }
     }

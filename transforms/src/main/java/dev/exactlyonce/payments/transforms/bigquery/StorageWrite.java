@@ -1,0 +1,199 @@
+package dev.exactlyonce.payments.transforms.bigquery;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.services.bigquery.model.TableRow;
+import com.google.api.services.bigquery.model.TableSchema;
+import dev.exactlyonce.payments.model.DeadLetter;
+import dev.exactlyonce.payments.model.ErrorKind;
+import dev.exactlyonce.payments.model.KafkaCoordinates;
+import dev.exactlyonce.payments.model.SchemaCoders;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.CreateDisposition;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.WriteDisposition;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
+import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation;
+import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write layer both pipelines share: one table through BigQueryIO's Storage Write API, in the
+ * exactly-once method or as CDC mutations on the table's primary key; refused rows turned into
+ * {@link ErrorKind#WRITE_FAILED} dead letters; the dead-letter table itself. Immutable.
+ */
+final class StorageWrite implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(StorageWrite.class);
+
+  private final BigQueryTables tables;
+  private final WriteMode mode;
+  private final Duration triggeringFrequency;
+  private final int numStreams;
+  private final @Nullable BigQueryServices services;
+
+  StorageWrite(
+      BigQueryTables tables,
+      WriteMode mode,
+      Duration triggeringFrequency,
+      int numStreams,
+      @Nullable BigQueryServices services) {
+    this.tables = tables;
+    this.mode = mode;
+    this.triggeringFrequency = triggeringFrequency;
+    this.numStreams = numStreams;
+    this.services = services;
+  }
+
+  /**
+   * One table: where, its schema and rows, and for CDC writes its key and each row's mutation.
+   * Sequence numbers must be deterministic, so a replay produces the same ones and collapses.
+   */
+  record Table<T>(
+      String stepName,
+      String table,
+      TableSchema schema,
+      SerializableFunction<T, TableRow> format,
+      List<String> primaryKey,
+      SerializableFunction<T, RowMutationInformation> mutation,
+      boolean partitionedByEventTime)
+      implements Serializable {}
+
+  Table<DeadLetter> deadLetterTable() {
+    return new Table<>("DeadLetter", tables.deadLetter(), TableSchemas.deadLetter(),
+        TableRows::deadLetter, TableSchemas.DEAD_LETTER_KEY, deadLetter -> StorageWrite.upsert(0L), false);
+  }
+
+  static RowMutationInformation upsert(long sequence) {
+    return RowMutationInformation.of(RowMutationInformation.MutationType.UPSERT, sequence);
+  }
+
+  <T> WriteResult write(PCollection<T> rows, Table<T> table) {
+    BigQueryIO.Write<T> write =
+        BigQueryIO.<T>write()
+            .to(tables.spec(table.table()))
+            .withSchema(table.schema())
+            .withFormatFunction(table.format())
+            .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
+            .withWriteDisposition(WriteDisposition.WRITE_APPEND);
+    if (mode == WriteMode.UPSERT) {
+      write =
+          write
+              .withMethod(Method.STORAGE_API_AT_LEAST_ONCE)
+              .withPrimaryKey(table.primaryKey())
+              .withRowMutationInformationFn(table.mutation());
+    } else {
+      write = write.withMethod(Method.STORAGE_WRITE_API);
+      if (rows.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+        write = write.withTriggeringFrequency(triggeringFrequency);
+        write =
+            numStreams == WriteToBigQuery.AUTO_SHARDING
+                ? write.withAutoSharding()
+                : write.withNumStorageWriteApiStreams(numStreams);
+      }
+    }
+    if (table.partitionedByEventTime()) {
+      write =
+          write
+              .withTimePartitioning(TableSchemas.transactionsPartitioning())
+              .withClustering(TableSchemas.transactionsClustering());
+    }
+    if (services != null) {
+      write = write.withTestServices(services).withoutValidation();
+    }
+    return inGlobalWindow(rows, table.stepName()).apply("Write" + table.stepName(), write);
+  }
+
+  /** Dead letters into their table; rows BigQuery refuses there are counted and logged. */
+  void writeDeadLetters(PCollection<DeadLetter> deadLetters) {
+    write(deadLetters, deadLetterTable())
+        .getFailedStorageApiInserts()
+        .apply("LogRefusedDeadLetters", ParDo.of(new LogRefusedFn()));
+  }
+
+  /**
+   * Moves rows to the global window first, whatever their windows, so no write stage can drop a
+   * late pane.
+   */
+  static <T> PCollection<T> inGlobalWindow(PCollection<T> rows, String name) {
+    return rows.apply(
+        "GlobalWindow" + name,
+        Window.<T>into(new GlobalWindows())
+            .triggering(DefaultTrigger.of())
+            .discardingFiredPanes()
+            .withAllowedLateness(Duration.ZERO));
+  }
+
+  PCollection<DeadLetter> refusals(WriteResult result, String table) {
+    return result
+        .getFailedStorageApiInserts()
+        .apply("Refused" + table, ParDo.of(new RefusalToDeadLetterFn(table)))
+        .setCoder(SchemaCoders.of(result.getPipeline(), DeadLetter.class));
+  }
+
+  private static final class RefusalToDeadLetterFn
+      extends DoFn<BigQueryStorageApiInsertError, DeadLetter> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final String table;
+    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "rows_refused");
+
+    RefusalToDeadLetterFn(String table) {
+      this.table = table;
+    }
+
+    @ProcessElement
+    public void process(@Element BigQueryStorageApiInsertError error, OutputReceiver<DeadLetter> out)
+        throws JsonProcessingException {
+      refused.inc();
+      TableRow row = error.getRow();
+      Object transactionId = row.get("transaction_id");
+      out.output(
+          DeadLetter.builder()
+              .setErrorKind(ErrorKind.WRITE_FAILED)
+              .setMessage("BigQuery refused a row of " + table + ": " + error.getErrorMessage())
+              .setSource(sourceOf(row))
+              .setRawValue(JSON.writeValueAsString(row).getBytes(StandardCharsets.UTF_8))
+              .setTransactionId(transactionId == null ? null : transactionId.toString())
+              .build());
+    }
+
+    private static @Nullable KafkaCoordinates sourceOf(TableRow row) {
+      Object topic = row.get("kafka_topic");
+      Object partition = row.get("kafka_partition");
+      Object offset = row.get("kafka_offset");
+      if (topic == null || partition == null || offset == null) {
+        return null;
+      }
+      return KafkaCoordinates.of(
+          topic.toString(),
+          Integer.parseInt(partition.toString()),
+          Long.parseLong(offset.toString()));
+    }
+  }
+
+  private static final class LogRefusedFn extends DoFn<BigQueryStorageApiInsertError, Void> {
+    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "dead_letter_write_failures");
+
+    @ProcessElement
+    public void process(@Element BigQueryStorageApiInsertError error) {
+      refused.inc();
+      LOG.error("BigQuery refused a dead-letter row ({}): {}", error.getErrorMessage(), error.getRow());
+    }
+  }
+}
