@@ -72,6 +72,10 @@ public final class Benchmark implements Callable<Integer> {
   @Option(names = "--dedup-horizon-minutes", defaultValue = "60", description = "Deduplication horizon (default ${DEFAULT-VALUE}).")
   long horizonMinutes;
 
+  @Option(names = "--pipeline-option", paramLabel = "--name=value",
+      description = "A pipeline option passed through, e.g. --pipeline-option=--stateBackend=filesystem (repeatable).")
+  List<String> pipelineOptions = new ArrayList<>();
+
   @Option(names = "--work-dir", defaultValue = "local-run/benchmark", description = "Broker data and checkpoints (emptied first).")
   Path workDir;
 
@@ -139,7 +143,7 @@ public final class Benchmark implements Callable<Integer> {
 
   /** The pipeline's measurements. */
   record PipelineRun(CountingTables.Tally tally, long startedMillis, long endedMillis, long peakHeap, long steadyHeap,
-      long checkpointBytes, boolean finished) {}
+      long checkpointBytes, List<long[]> checkpointTimeline, boolean finished) {}
 
   private PipelineRun runPipeline(LocalKafka kafka, CompletableFuture<Load> producing) throws Exception {
     System.gc();
@@ -167,11 +171,20 @@ public final class Benchmark implements Callable<Integer> {
       }
       long deadline = started + timeoutMinutes * 60_000;
       long lastReport = started;
+      List<long[]> checkpointTimeline = new ArrayList<>();
+      long lastCheckpointPoll = 0;
       while (tally.arrived.get() < expected && System.currentTimeMillis() < deadline) {
         if (running.isCompletedExceptionally()) {
           running.join();
         }
         Thread.sleep(100);
+        if (runner == Runner.flink && System.currentTimeMillis() - lastCheckpointPoll >= 1_000) {
+          lastCheckpointPoll = System.currentTimeMillis();
+          long bytes = latestCheckpointBytes();
+          if (bytes > 0 && (checkpointTimeline.isEmpty() || checkpointTimeline.get(checkpointTimeline.size() - 1)[1] != bytes)) {
+            checkpointTimeline.add(new long[] {lastCheckpointPoll - started, bytes});
+          }
+        }
         if (System.currentTimeMillis() - lastReport >= 10_000) {
           lastReport = System.currentTimeMillis();
           System.out.printf("  %,d of %,d payment rows after %d s%n", tally.arrived.get(), expected, (lastReport - started) / 1000);
@@ -186,7 +199,8 @@ public final class Benchmark implements Callable<Integer> {
       long[] arrivals = sortedArrivals(tally);
       long from = arrivals.length == 0 ? started : arrivals[arrivals.length / 10];
       long to = arrivals.length == 0 ? ended : arrivals[arrivals.length * 9 / 10];
-      return new PipelineRun(tally, started, ended, heap.peakBytes(), heap.steadyBytes(from, to), checkpointBytes, finished);
+      return new PipelineRun(
+          tally, started, ended, heap.peakBytes(), heap.steadyBytes(from, to), checkpointBytes, checkpointTimeline, finished);
     }
   }
 
@@ -207,6 +221,7 @@ public final class Benchmark implements Callable<Integer> {
     } else {
       args.add("--runner=DirectRunner");
     }
+    args.addAll(pipelineOptions);
     return args.toArray(String[]::new);
   }
 
@@ -220,13 +235,19 @@ public final class Benchmark implements Callable<Integer> {
     return arrivals;
   }
 
-  private long latestCheckpointBytes() throws IOException {
-    Optional<Path> latest = RetainedCheckpoints.latest(workDir.resolve("checkpoints").toAbsolutePath());
-    if (latest.isEmpty()) {
+  /** Bytes of the newest completed checkpoint; 0 while there is none, or while it is replaced. */
+  private long latestCheckpointBytes() {
+    try {
+      Optional<Path> latest = RetainedCheckpoints.latest(workDir.resolve("checkpoints").toAbsolutePath());
+      if (latest.isEmpty()) {
+        return 0;
+      }
+      try (Stream<Path> files = Files.walk(latest.get())) {
+        return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // Flink deletes the previous checkpoint as a new one completes.
       return 0;
-    }
-    try (Stream<Path> files = Files.walk(latest.get())) {
-      return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
     }
   }
 

@@ -100,6 +100,11 @@ final class Report {
         run.peakHeap() >> 20, run.steadyHeap() >> 20);
     out.printf("checkpointed state     %s%n", run.checkpointBytes() < 0 ? "n/a (DirectRunner keeps no checkpoints)"
         : String.format("%,d KiB in the last completed checkpoint", run.checkpointBytes() >> 10));
+    if (!run.checkpointTimeline().isEmpty()) {
+      StringBuilder timeline = new StringBuilder();
+      run.checkpointTimeline().forEach(point -> timeline.append(String.format(" %ds:%,dKiB", point[0] / 1000, point[1] >> 10)));
+      out.printf("state over time       %s%n", timeline);
+    }
     out.printf("rows by table          %s%n", new TreeMap<>(run.tally().rowsByTable));
     out.printf("invariants             every payment arrived: %s; none written twice: %s (%d again); totals exact: %s; baseline exact: %s%n",
         everyPaymentArrived(), noneWrittenTwice(), run.tally().rowsWrittenAgain.get(), totalsExact(), baselineExact());
