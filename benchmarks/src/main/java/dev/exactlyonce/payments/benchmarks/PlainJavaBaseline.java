@@ -88,7 +88,7 @@ final class PlainJavaBaseline {
     }
   }
 
-  private static void evictOlderThan(LinkedHashMap<String, Long> seen, long oldestKeptMillis) {
+  static void evictOlderThan(LinkedHashMap<String, Long> seen, long oldestKeptMillis) {
     Iterator<Long> eventTimes = seen.values().iterator();
     while (eventTimes.hasNext() && eventTimes.next() < oldestKeptMillis) {
       eventTimes.remove();
