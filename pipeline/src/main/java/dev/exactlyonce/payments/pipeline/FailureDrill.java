@@ -31,7 +31,7 @@ public final class FailureDrill<T> extends PTransform<PCollection<T>, PCollectio
     return FIRED.get();
   }
 
-  static <T> FailureDrill<T> failOnceAfter(long elements) {
+  public static <T> FailureDrill<T> failOnceAfter(long elements) {
     return new FailureDrill<>(elements);
   }
 

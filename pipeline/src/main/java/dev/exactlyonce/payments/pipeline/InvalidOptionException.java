@@ -4,7 +4,7 @@ package dev.exactlyonce.payments.pipeline;
 public final class InvalidOptionException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
-  InvalidOptionException(String option, String problem) {
+  public InvalidOptionException(String option, String problem) {
     super("--" + option + " " + problem);
   }
 }

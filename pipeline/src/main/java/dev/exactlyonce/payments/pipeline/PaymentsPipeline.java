@@ -15,6 +15,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
@@ -172,7 +173,22 @@ public final class PaymentsPipeline {
   }
 
   public static KafkaIO.Read<byte[], byte[]> readFromKafka(PipelineConfig config) {
-    PaymentsPipelineOptions options = config.options();
+    return readFromKafka(
+        config.options(),
+        config.startingOffsets(),
+        PaymentTimestampPolicy.factory(config.maxOutOfOrderness(), config.drainSignal()),
+        config.redistributeKafkaRead());
+  }
+
+  /**
+   * The Kafka read both pipelines share: raw bytes, read_committed, offsets committed to the
+   * consumer group when the runner finalizes a checkpoint, timestamps from {@code policy}.
+   */
+  public static KafkaIO.Read<byte[], byte[]> readFromKafka(
+      KafkaReadOptions options,
+      String startingOffsets,
+      TimestampPolicyFactory<byte[], byte[]> policy,
+      boolean redistribute) {
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.<byte[], byte[]>read()
             .withBootstrapServers(options.getBootstrapServers())
@@ -182,11 +198,11 @@ public final class PaymentsPipeline {
             .withConsumerConfigUpdates(
                 Map.of(
                     ConsumerConfig.GROUP_ID_CONFIG, options.getConsumerGroup(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.startingOffsets()))
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startingOffsets))
             .withReadCommitted()
             .commitOffsetsInFinalize()
-            .withTimestampPolicyFactory(PaymentTimestampPolicy.factory(config.maxOutOfOrderness(), config.drainSignal()));
-    if (!config.redistributeKafkaRead()) {
+            .withTimestampPolicyFactory(policy);
+    if (!redistribute) {
       return read;
     }
     // Dataflow: spread the records over more workers than the topic has partitions, and let its

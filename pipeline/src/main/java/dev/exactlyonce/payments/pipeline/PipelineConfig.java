@@ -85,6 +85,11 @@ public final class PipelineConfig {
   }
 
   public DrainSignal drainSignal() {
+    return drainSignal(options);
+  }
+
+  /** The drain signal of {@code --drainSignalFile}, or one never raised. */
+  public static DrainSignal drainSignal(KafkaReadOptions options) {
     String file = options.getDrainSignalFile();
     return file == null || file.isBlank() ? DrainSignal.never() : DrainSignal.whenFileExists(Path.of(file));
   }
@@ -148,7 +153,8 @@ public final class PipelineConfig {
     return new WriteModeChoice(mode, "default for " + runner);
   }
 
-  private static BigQueryTables tables(PaymentsPipelineOptions options) {
+  /** Project, dataset and table names of the output options, checked. */
+  public static BigQueryTables tables(BigQueryOutputOptions options) {
     String project = options.getOutputProject() != null ? options.getOutputProject() : options.getProject();
     if (project == null || project.isBlank()) {
       throw new InvalidOptionException("outputProject", "(or --project) is required: the project of the output dataset");
@@ -166,13 +172,15 @@ public final class PipelineConfig {
     }
   }
 
-  private static void required(String option, String value) {
+  /** Shared with the CDC pipeline's checks. */
+  public static void required(String option, String value) {
     if (value == null || value.isBlank()) {
       throw new InvalidOptionException(option, "is required");
     }
   }
 
-  private static void startingOffsets(String value) {
+  /** Shared with the CDC pipeline's checks. */
+  public static void startingOffsets(String value) {
     required("startingOffsets", value);
     String lower = value.toLowerCase(Locale.ROOT);
     if (!lower.equals("earliest") && !lower.equals("latest")) {
@@ -180,7 +188,8 @@ public final class PipelineConfig {
     }
   }
 
-  private static long atLeast(String option, Long value, long minimum) {
+  /** Shared with the CDC pipeline's checks. */
+  public static long atLeast(String option, Long value, long minimum) {
     if (value == null) {
       throw new InvalidOptionException(option, "is required");
     }

@@ -89,6 +89,11 @@ public final class BigQueryTables implements Serializable {
     return deadLetter;
   }
 
+  /** {@code project:dataset.table} of a further table, its name checked as the five are. */
+  public String checkedSpec(String table) {
+    return spec(check(TABLE, "table", table));
+  }
+
   /** {@code project:dataset.table}, the spec BigQueryIO takes. */
   public String spec(String table) {
     return project + ":" + dataset + "." + table;

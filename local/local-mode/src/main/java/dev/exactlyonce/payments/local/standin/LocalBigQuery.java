@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.local.standin;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.api.services.bigquery.model.Table;
 import com.google.api.services.bigquery.model.TableConstraints;
@@ -11,6 +12,8 @@ import dev.exactlyonce.payments.transforms.bigquery.BigQueryIoCaches;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
+import dev.exactlyonce.payments.transforms.cdc.ChangeSequence;
+import dev.exactlyonce.payments.transforms.cdc.ChangeTable;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,11 +53,11 @@ public final class LocalBigQuery implements AutoCloseable {
   private final Map<String, TableSchemas.Layout> layouts;
   private final WriteMode mode;
 
-  private LocalBigQuery(Path dir, BigQueryTables tables, WriteMode mode) {
+  private LocalBigQuery(Path dir, BigQueryTables tables, WriteMode mode, Map<String, TableSchemas.Layout> layouts) {
     this.dir = dir;
     this.tables = tables;
     this.mode = mode;
-    this.layouts = TableSchemas.layouts(tables);
+    this.layouts = layouts;
   }
 
   /**
@@ -73,10 +76,28 @@ public final class LocalBigQuery implements AutoCloseable {
    * included.
    */
   public static LocalBigQuery open(Path dir, BigQueryTables tables, WriteMode mode) throws IOException {
-    checkWritable(dir);
+    return open(new LocalBigQuery(dir, tables, mode, TableSchemas.layouts(tables)));
+  }
+
+  /**
+   * Opens the stand-in for a CDC pipeline: the change table (its own schema and primary key) and the
+   * dead-letter table of {@code tables}. Upserts and deletes are applied by key and change sequence
+   * as BigQuery applies them ({@link ChangeOrdering}); each key's last sequence, a deleted key's
+   * included, is kept in {@code <table>.sequences.json} beside the table's file and loaded with it.
+   */
+  public static LocalBigQuery openChanges(Path dir, BigQueryTables tables, ChangeTable table) throws IOException {
+    Map<String, TableSchemas.Layout> layouts = new LinkedHashMap<>();
+    layouts.put(table.name(), new TableSchemas.Layout(table.schema(), table.primaryKey()));
+    layouts.put(tables.deadLetter(), TableSchemas.layouts(tables).get(tables.deadLetter()));
+    LocalBigQuery standIn = new LocalBigQuery(dir, tables, WriteMode.UPSERT, layouts);
+    ChangeOrdering.register(table.name(), table.primaryKey(), standIn.readSequences(table));
+    return open(standIn);
+  }
+
+  private static LocalBigQuery open(LocalBigQuery standIn) throws IOException {
+    checkWritable(standIn.dir);
     FakeDatasetService.setUp();
     BigQueryIoCaches.clear();
-    LocalBigQuery standIn = new LocalBigQuery(dir, tables, mode);
     standIn.createTablesAndLoad();
     WriteThroughDatasetService.onTableChanged(standIn::keep);
     return standIn;
@@ -110,6 +131,11 @@ public final class LocalBigQuery implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted reading " + table, e);
     }
+  }
+
+  /** The file a change table's last sequence per key is kept in. */
+  public Path sequencesFileOf(String table) {
+    return dir.resolve(table + ".sequences.json");
   }
 
   /** Writes every table's file now. */
@@ -205,6 +231,37 @@ public final class LocalBigQuery implements AutoCloseable {
       }
     }
     Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    if (ChangeOrdering.orders(table)) {
+      // After the table: a live row carries its own sequence (a column), so a crash between the two
+      // files can only lose the sequence of a key deleted by the last write.
+      Path sequences = sequencesFileOf(table);
+      Path sequencesTemporary = sequences.resolveSibling(sequences.getFileName() + ".tmp");
+      JSON.writeValue(sequencesTemporary.toFile(), ChangeOrdering.sequences(table));
+      Files.move(sequencesTemporary, sequences, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
+  /** The last sequence of every key: the newer of the sequences file's and the row's own. */
+  private Map<String, String> readSequences(ChangeTable table) throws IOException {
+    Path file = sequencesFileOf(table.name());
+    Map<String, String> sequences = new LinkedHashMap<>();
+    if (Files.exists(file)) {
+      try {
+        sequences.putAll(JSON.readValue(file.toFile(), new TypeReference<Map<String, String>>() {}));
+      } catch (IOException e) {
+        throw new IOException(file + " is not a JSON object of sequences: " + e.getMessage(), e);
+      }
+    }
+    for (TableRow row : readTable(fileOf(table.name()))) {
+      List<Object> key = new ArrayList<>();
+      table.primaryKey().forEach(column -> key.add(row.get(column)));
+      Object sequence = row.get(ChangeTable.SEQUENCE);
+      if (sequence != null) {
+        sequences.merge(ChangeOrdering.keyOf(key), sequence.toString(),
+            (kept, own) -> ChangeSequence.compare(kept, own) >= 0 ? kept : own);
+      }
+    }
+    return sequences;
   }
 
   private static void checkWritable(Path dir) throws IOException {

@@ -27,6 +27,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * are committed once the writes are acknowledged, so a stand-in that acknowledged rows it had not
  * yet kept would lose them on a {@code kill -9}, where BigQuery would not.
  *
+ * <p>CDC writes to change tables are ordered as BigQuery orders them first ({@link ChangeOrdering}).
+ *
  * <p>The pipeline holds serialized copies of this service, so the hook is per JVM, like the
  * engine's tables.
  */
@@ -41,6 +43,7 @@ final class WriteThroughDatasetService extends FakeDatasetService {
     keepTable = keep;
     if (keep == null) {
       TABLE_OF_STREAM.clear();
+      ChangeOrdering.clear();
     }
   }
 
@@ -68,7 +71,7 @@ final class WriteThroughDatasetService extends FakeDatasetService {
     return new StreamAppendClient() {
       @Override
       public ApiFuture<AppendRowsResponse> appendRows(long offset, ProtoRows rows) throws Exception {
-        return keptIfDone(engine.appendRows(offset, rows), table);
+        return keptIfDone(engine.appendRows(offset, ChangeOrdering.admit(table, descriptor, rows)), table);
       }
 
       @Override
