@@ -9,11 +9,11 @@ import com.google.cloud.bigquery.storage.v1.AppendRowsRequest;
 import com.google.cloud.bigquery.storage.v1.AppendRowsResponse;
 import com.google.cloud.bigquery.storage.v1.BigDecimalByteStringEncoder;
 import com.google.cloud.bigquery.storage.v1.ProtoRows;
-import com.google.cloud.bigquery.storage.v1.TableSchema;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
+import dev.exactlyonce.payments.local.standin.ForwardingAppendClient;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
 import java.math.BigDecimal;
@@ -43,7 +43,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class CountingTables extends FakeDatasetService {
   private static final long serialVersionUID = 1L;
-  private static final String DEFAULT_STREAM_SUFFIX = "/streams/_default";
 
   private static volatile @Nullable Tally tally;
 
@@ -108,16 +107,15 @@ final class CountingTables extends FakeDatasetService {
       throws Exception {
     StreamAppendClient engine =
         super.getStreamAppendClient(streamName, descriptor, useConnectionPool, missingValueInterpretation);
-    if (!streamName.endsWith(DEFAULT_STREAM_SUFFIX)) {
+    String table = ForwardingAppendClient.tableOfDefaultStream(streamName);
+    if (table == null) {
       throw new IllegalStateException("the benchmark writes in UPSERT mode, through default streams only: " + streamName);
     }
-    String tableUrn = streamName.substring(0, streamName.length() - DEFAULT_STREAM_SUFFIX.length());
-    String table = tableUrn.substring(tableUrn.lastIndexOf('/') + 1);
     Tally current = tally();
     Descriptors.Descriptor rows = TableRowToStorageApiProto.wrapDescriptorProto(descriptor);
     LongAdder counted = current.rowsByTable.computeIfAbsent(table, name -> new LongAdder());
     boolean payments = table.equals(current.transactionsTable);
-    return new StreamAppendClient() {
+    return new ForwardingAppendClient(engine) {
       @Override
       public ApiFuture<AppendRowsResponse> appendRows(long offset, ProtoRows protoRows) throws Exception {
         counted.add(protoRows.getSerializedRowsCount());
@@ -128,26 +126,6 @@ final class CountingTables extends FakeDatasetService {
           }
         }
         return ApiFutures.immediateFuture(AppendRowsResponse.getDefaultInstance());
-      }
-
-      @Override
-      public @Nullable TableSchema getUpdatedSchema() {
-        return null;
-      }
-
-      @Override
-      public void pin() {
-        engine.pin();
-      }
-
-      @Override
-      public void unpin() throws Exception {
-        engine.unpin();
-      }
-
-      @Override
-      public void close() throws Exception {
-        engine.close();
       }
     };
   }

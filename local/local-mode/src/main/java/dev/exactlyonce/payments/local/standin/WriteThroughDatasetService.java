@@ -6,7 +6,6 @@ import com.google.cloud.bigquery.storage.v1.AppendRowsResponse;
 import com.google.cloud.bigquery.storage.v1.BatchCommitWriteStreamsResponse;
 import com.google.cloud.bigquery.storage.v1.FlushRowsResponse;
 import com.google.cloud.bigquery.storage.v1.ProtoRows;
-import com.google.cloud.bigquery.storage.v1.TableSchema;
 import com.google.cloud.bigquery.storage.v1.WriteStream;
 import com.google.protobuf.DescriptorProtos;
 import java.util.Map;
@@ -34,7 +33,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 final class WriteThroughDatasetService extends FakeDatasetService {
   private static final long serialVersionUID = 1L;
-  private static final String DEFAULT_STREAM_SUFFIX = "/streams/_default";
   private static final Map<String, String> TABLE_OF_STREAM = new ConcurrentHashMap<>();
   private static volatile @Nullable Consumer<String> keepTable;
 
@@ -63,35 +61,15 @@ final class WriteThroughDatasetService extends FakeDatasetService {
       throws Exception {
     StreamAppendClient engine =
         super.getStreamAppendClient(streamName, descriptor, useConnectionPool, missingValueInterpretation);
-    if (!streamName.endsWith(DEFAULT_STREAM_SUFFIX)) {
+    String table = ForwardingAppendClient.tableOfDefaultStream(streamName);
+    if (table == null) {
       // Rows of buffered and pending streams show at flush or commit, not at append.
       return engine;
     }
-    String table = tableIdOf(streamName.substring(0, streamName.length() - DEFAULT_STREAM_SUFFIX.length()));
-    return new StreamAppendClient() {
+    return new ForwardingAppendClient(engine) {
       @Override
       public ApiFuture<AppendRowsResponse> appendRows(long offset, ProtoRows rows) throws Exception {
-        return keptIfDone(engine.appendRows(offset, ChangeOrdering.admit(table, descriptor, rows)), table);
-      }
-
-      @Override
-      public @Nullable TableSchema getUpdatedSchema() {
-        return engine.getUpdatedSchema();
-      }
-
-      @Override
-      public void pin() {
-        engine.pin();
-      }
-
-      @Override
-      public void unpin() throws Exception {
-        engine.unpin();
-      }
-
-      @Override
-      public void close() throws Exception {
-        engine.close();
+        return keptIfDone(engine().appendRows(offset, ChangeOrdering.admit(table, descriptor, rows)), table);
       }
     };
   }
