@@ -193,15 +193,32 @@ public final class Benchmark implements Callable<Integer> {
       long ended = System.currentTimeMillis();
       boolean finished = ended < deadline;
       long checkpointBytes = runner == Runner.flink ? latestCheckpointBytes() : -1;
-      if (running.isDone() && !running.isCompletedExceptionally()) {
-        running.join().cancel();
-      }
+      stop(running);
       long[] arrivals = sortedArrivals(tally);
       long from = arrivals.length == 0 ? started : arrivals[arrivals.length / 10];
       long to = arrivals.length == 0 ? ended : arrivals[arrivals.length * 9 / 10];
       return new PipelineRun(
           tally, started, ended, heap.peakBytes(), heap.steadyBytes(from, to), checkpointBytes, checkpointTimeline, finished);
     }
+  }
+
+  /**
+   * Stops the job before anything else is measured: the DirectRunner's is cancelled; Flink's, whose
+   * attached run has not even returned, drains through the signal file and ends.
+   */
+  private void stop(CompletableFuture<PipelineResult> running) throws Exception {
+    Files.writeString(drainSignal(), "benchmark measured\n");
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (!running.isDone() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(200);
+    }
+    if (running.isDone() && !running.isCompletedExceptionally() && !running.join().getState().isTerminal()) {
+      running.join().cancel();
+    }
+  }
+
+  private Path drainSignal() {
+    return workDir.resolve("drain-signal").toAbsolutePath();
   }
 
   private String[] pipelineArgs(LocalKafka kafka) {
@@ -213,7 +230,8 @@ public final class Benchmark implements Callable<Integer> {
         // The tables account for rows at the default stream's append: see CountingTables.
         "--writeMode=UPSERT",
         "--dedupHorizonMinutes=" + horizonMinutes,
-        "--tablesDir=" + workDir.resolve("unused-tables")));
+        "--tablesDir=" + workDir.resolve("unused-tables"),
+        "--drainSignalFile=" + drainSignal()));
     if (runner == Runner.flink) {
       FlinkLaunch.registerOptions();
       args.addAll(List.of("--runner=FlinkRunner", "--parallelism=" + parallelism,
