@@ -174,8 +174,10 @@ public final class Benchmark implements Callable<Integer> {
       List<long[]> checkpointTimeline = new ArrayList<>();
       long lastCheckpointPoll = 0;
       while (tally.arrived.get() < expected && System.currentTimeMillis() < deadline) {
-        if (running.isCompletedExceptionally()) {
-          running.join();
+        if (running.isDone() && running.join().getState().isTerminal()) {
+          // waitUntilFinish rethrows what made a job fail; a job that ended early is a failure too.
+          running.join().waitUntilFinish();
+          throw new IllegalStateException("the pipeline ended " + running.join().getState() + " before every row arrived");
         }
         Thread.sleep(100);
         if (runner == Runner.flink && System.currentTimeMillis() - lastCheckpointPoll >= 1_000) {
