@@ -174,6 +174,9 @@ public final class Benchmark implements Callable<Integer> {
       List<long[]> checkpointTimeline = new ArrayList<>();
       long lastCheckpointPoll = 0;
       while (tally.arrived.get() < expected && System.currentTimeMillis() < deadline) {
+        if (producing != null && producing.isCompletedExceptionally()) {
+          producing.join();
+        }
         if (running.isDone() && running.join().getState().isTerminal()) {
           // waitUntilFinish rethrows what made a job fail; a job that ended early is a failure too.
           running.join().waitUntilFinish();
