@@ -32,7 +32,10 @@ import picocli.CommandLine.Option;
       LocalMode.Kafka.class,
       LocalMode.Simulate.class,
       LocalMode.Pipeline.class,
-      LocalMode.Reconcile.class
+      LocalMode.Reconcile.class,
+      CdcCommands.Simulate.class,
+      CdcCommands.Pipeline.class,
+      CdcCommands.Reconcile.class
     })
 public final class LocalMode {
   static final int PASS = 0;

@@ -9,7 +9,9 @@ import org.apache.beam.sdk.options.StreamingOptions;
 
 /**
  * Every option of the CDC pipeline: the Kafka read and the output dataset are the payments
- * pipeline's ({@code --topic} names the change topic), plus the change table's shape.
+ * pipeline's ({@code --topic} names the change topic; it and {@code --consumerGroup} default to
+ * {@code articles.cdc} and {@code articles-cdc-pipeline} here, see {@code CdcPipeline}), plus the
+ * change table's shape.
  */
 public interface CdcOptions extends KafkaReadOptions, BigQueryOutputOptions, StreamingOptions {
   @Description("Table kept in step with the source table, in --dataset; created if needed.")

@@ -6,6 +6,8 @@ import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.transforms.bigquery.WriteChangesToBigQuery;
 import dev.exactlyonce.payments.transforms.cdc.ParseChangeEvents;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
@@ -59,11 +61,31 @@ public final class CdcPipeline {
     return 0;
   }
 
+  /** The change topic and consumer group when none are given: never the payments pipeline's. */
+  public static final String DEFAULT_TOPIC = "articles.cdc";
+
+  public static final String DEFAULT_CONSUMER_GROUP = "articles-cdc-pipeline";
+
   public static CdcOptions parseOptions(String... args) {
     PipelineOptionsFactory.register(CdcOptions.class);
-    CdcOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(CdcOptions.class);
+    CdcOptions options = PipelineOptionsFactory.fromArgs(withCdcDefaults(args)).withValidation().as(CdcOptions.class);
     options.setStreaming(true);
     return options;
+  }
+
+  /**
+   * {@code --topic} and {@code --consumerGroup} default to the payments pipeline's in the shared
+   * Kafka options; the CDC pipeline adds its own unless they are given.
+   */
+  public static String[] withCdcDefaults(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    if (all.stream().noneMatch(arg -> arg.startsWith("--topic="))) {
+      all.add("--topic=" + DEFAULT_TOPIC);
+    }
+    if (all.stream().noneMatch(arg -> arg.startsWith("--consumerGroup="))) {
+      all.add("--consumerGroup=" + DEFAULT_CONSUMER_GROUP);
+    }
+    return all.toArray(new String[0]);
   }
 
   /** The whole graph, writing through {@code services} (null for the real BigQuery). */

@@ -47,17 +47,29 @@ public final class KafkaSink implements PaymentSimulator.Sink, AutoCloseable {
 
   @Override
   public void send(byte[] key, byte[] value) {
+    send(new ProducerRecord<>(topic, key, value));
+  }
+
+  private void send(ProducerRecord<byte[], byte[]> record) {
     Exception failure = firstFailure.get();
     if (failure != null) {
       throw new IllegalStateException("sending to " + topic + " failed: " + failure.getMessage(), failure);
     }
     producer.send(
-        new ProducerRecord<>(topic, key, value),
+        record,
         (metadata, error) -> {
           if (error != null) {
             firstFailure.compareAndSet(null, error);
           }
         });
+  }
+
+  /**
+   * Sends one record with its own Kafka timestamp; a null value is a tombstone. The CDC simulator's
+   * sink: a tombstone's timestamp orders it.
+   */
+  public void send(byte[] key, byte[] value, long timestampMillis) {
+    send(new ProducerRecord<>(topic, null, timestampMillis, key, value));
   }
 
   /** Flushes; fails if any record was not acknowledged, so a ledger never claims unsent records. */

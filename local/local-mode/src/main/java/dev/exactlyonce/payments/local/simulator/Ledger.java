@@ -1,12 +1,8 @@
 package dev.exactlyonce.payments.local.simulator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,8 +28,6 @@ public record Ledger(
     Map<String, Long> malformed,
     Map<String, Long> injected) {
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /**
    * One unique payment.
@@ -66,12 +60,10 @@ public record Ledger(
 
   /** Written to a temporary file and moved into place: never seen half-written. */
   public void write(Path file) throws IOException {
-    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-    JSON.writeValue(temporary.toFile(), this);
-    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    JsonFile.write(file, this);
   }
 
   public static Ledger read(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), Ledger.class);
+    return JsonFile.read(file, Ledger.class);
   }
 }

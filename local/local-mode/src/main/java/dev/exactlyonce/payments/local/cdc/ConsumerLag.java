@@ -1,0 +1,61 @@
+package dev.exactlyonce.payments.local.cdc;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * How far a consumer group's committed offsets trail the end of a topic. KafkaIO commits when the
+ * runner finalizes a checkpoint, so zero lag means every record was read and checkpointed: the
+ * moment a drain loses nothing. For runners without live metrics (Flink's embedded cluster runs
+ * attached); tables stop changing long before that while windows are still open. Flink commits at
+ * every checkpoint; the DirectRunner rarely, so it is measured by its metrics instead.
+ */
+final class ConsumerLag implements AutoCloseable {
+  private static final int TIMEOUT_SECONDS = 10;
+
+  private final Admin admin;
+  private final String group;
+  private final String topic;
+
+  ConsumerLag(String bootstrapServers, String group, String topic) {
+    this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    this.group = group;
+    this.topic = topic;
+  }
+
+  /** Records not yet committed by the group, or -1 when Kafka did not answer in time. */
+  long records() throws InterruptedException {
+    try {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      int partitions =
+          admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+              .get(topic).partitions().size();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int partition = 0; partition < partitions; partition++) {
+        latest.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+      }
+      long lag = 0;
+      for (var end : admin.listOffsets(latest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).entrySet()) {
+        OffsetAndMetadata done = committed.get(end.getKey());
+        lag += Math.max(0, end.getValue().offset() - (done == null ? 0 : done.offset()));
+      }
+      return lag;
+    } catch (ExecutionException | TimeoutException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+  }
+}
