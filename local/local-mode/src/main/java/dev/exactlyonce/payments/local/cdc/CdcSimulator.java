@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.exactlyonce.payments.transforms.cdc.ChangeSequence;
+import dev.exactlyonce.payments.transforms.cdc.ChangeTable;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -29,8 +30,8 @@ import java.util.TreeMap;
  */
 public final class CdcSimulator {
   public static final String TABLE = "articles";
-  public static final String COLUMNS =
-      "article_id:INT64,title:STRING,author:STRING,price:NUMERIC,published:BOOL,updated_at:TIMESTAMP";
+  /** The CDC pipeline's default columns; the simulator leaves {@code body} empty (NULL). */
+  public static final String COLUMNS = ChangeTable.DEFAULT_COLUMNS;
   private static final String[] AUTHORS = {"ada", "grace", "edsger", "barbara", "ken", "margaret"};
   private static final DateTimeFormatter EXPORT_TIMESTAMP =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS 'UTC'").withZone(ZoneOffset.UTC);
