@@ -1,5 +1,7 @@
 package dev.exactlyonce.payments.benchmarks;
 
+import com.sun.management.GcInfo;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -11,8 +13,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The JVM's heap while the pipeline runs: peak is the most ever in use; steady is what the last
- * collection left alive (garbage aside), as a median over the sustained part of the run.
+ * The JVM's heap while the pipeline runs: peak is the most ever in use; steady is what was in use
+ * right after the latest collection (young ones included, so it follows the live set closely), as
+ * a median over the sustained part of the run.
  */
 final class HeapSampler implements AutoCloseable {
   record Sample(long atMillis, long usedBytes, long liveAfterGcBytes) {}
@@ -31,18 +34,40 @@ final class HeapSampler implements AutoCloseable {
 
   private void sample() {
     long used = 0;
-    long live = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() != MemoryType.HEAP) {
-        continue;
+      if (pool.getType() == MemoryType.HEAP) {
+        used += pool.getUsage().getUsed();
       }
-      used += pool.getUsage().getUsed();
-      MemoryUsage afterGc = pool.getCollectionUsage();
-      live += afterGc == null ? pool.getUsage().getUsed() : afterGc.getUsed();
     }
+    long live = usedAfterLatestCollection(used);
     synchronized (samples) {
       samples.add(new Sample(System.currentTimeMillis(), used, live));
     }
+  }
+
+  private static long usedAfterLatestCollection(long usedNow) {
+    GcInfo latest = null;
+    for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (collector instanceof com.sun.management.GarbageCollectorMXBean withInfo) {
+        GcInfo info = withInfo.getLastGcInfo();
+        if (info != null && (latest == null || info.getEndTime() > latest.getEndTime())) {
+          latest = info;
+        }
+      }
+    }
+    if (latest == null) {
+      return usedNow;
+    }
+    java.util.Set<String> heapPools = new java.util.HashSet<>();
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        heapPools.add(pool.getName());
+      }
+    }
+    return latest.getMemoryUsageAfterGc().entrySet().stream()
+        .filter(pool -> heapPools.contains(pool.getKey()))
+        .mapToLong(pool -> pool.getValue().getUsed())
+        .sum();
   }
 
   long peakBytes() {

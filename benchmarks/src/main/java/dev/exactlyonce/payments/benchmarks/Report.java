@@ -96,7 +96,7 @@ final class Report {
     out.printf("latency p50/p95/p99    %s%n", latencyMode
         ? String.format("%,d / %,d / %,d ms (production to row, after the first tenth of rows)", latency[0], latency[1], latency[2])
         : "not measured: a loaded topic is a backlog (use --rate)");
-    out.printf("heap                   peak %,d MiB, steady (live after GC, median) %,d MiB%n",
+    out.printf("heap                   peak %,d MiB, steady (used after GC, median) %,d MiB%n",
         run.peakHeap() >> 20, run.steadyHeap() >> 20);
     out.printf("checkpointed state     %s%n", run.checkpointBytes() < 0 ? "n/a (DirectRunner keeps no checkpoints)"
         : String.format("%,d KiB in the last completed checkpoint", run.checkpointBytes() >> 10));
