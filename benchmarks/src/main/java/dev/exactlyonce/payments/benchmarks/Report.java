@@ -58,9 +58,20 @@ final class Report {
     latencies = Arrays.copyOf(latencies, kept);
     Arrays.sort(latencies);
     if (latencies.length == 0) {
-      return new long[] {0, 0, 0};
+      return null;
     }
     return new long[] {at(latencies, 0.50), at(latencies, 0.95), at(latencies, 0.99)};
+  }
+
+  private String latencyText(long[] latency) {
+    if (settings.rate == 0) {
+      return "not measured: a loaded topic is a backlog (use --rate)";
+    }
+    if (latency == null) {
+      return "not measured: every record was produced before the first row arrived (produce for longer)";
+    }
+    return String.format("%,d / %,d / %,d ms (production to row, rows produced once the first row had arrived)",
+        latency[0], latency[1], latency[2]);
   }
 
   private static long at(long[] sorted, double quantile) {
@@ -103,9 +114,7 @@ final class Report {
         sustained, run.tally().arrived.get(), (run.endedMillis() - run.startedMillis()) / 1000.0);
     out.printf("baseline (plain Java)  %,.0f payments/s; pipeline / baseline = %.1f%%%n",
         baseline.paymentsPerSecond(), 100 * sustained / baseline.paymentsPerSecond());
-    out.printf("latency p50/p95/p99    %s%n", latencyMode
-        ? String.format("%,d / %,d / %,d ms (production to row, rows produced once the first row had arrived)", latency[0], latency[1], latency[2])
-        : "not measured: a loaded topic is a backlog (use --rate)");
+    out.printf("latency p50/p95/p99    %s%n", latencyText(latency));
     out.printf("heap                   peak %,d MiB, steady (used after GC, median) %,d MiB%n",
         run.peakHeap() >> 20, run.steadyHeap() >> 20);
     out.printf("checkpointed state     %s%n", run.checkpointBytes() < 0 ? "n/a (DirectRunner keeps no checkpoints)"
@@ -124,7 +133,7 @@ final class Report {
     out.printf("| %s | %,d | %s | %,.0f | %,.0f | %.1f%% | %s | %,d / %,d MiB | %s | %s |%n",
         settings.runner, load.payments(), latencyMode ? settings.rate + " rec/s" : "backlog", sustained, baseline.paymentsPerSecond(),
         100 * sustained / baseline.paymentsPerSecond(),
-        latencyMode ? String.format("%,d / %,d / %,d ms", latency[0], latency[1], latency[2]) : "-",
+        latency != null ? String.format("%,d / %,d / %,d ms", latency[0], latency[1], latency[2]) : "-",
         run.peakHeap() >> 20, run.steadyHeap() >> 20,
         run.checkpointBytes() < 0 ? "-" : String.format("%,d KiB", run.checkpointBytes() >> 10),
         invariantsHold() ? "PASS" : "FAIL");
