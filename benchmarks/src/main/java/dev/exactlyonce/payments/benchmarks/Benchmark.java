@@ -120,8 +120,12 @@ public final class Benchmark implements Callable<Integer> {
 
   private SimulatorSettings settings(int recordsPerSecond) {
     SimulatorSettings defaults = SimulatorSettings.defaults(Instant.now());
-    return new SimulatorSettings(payments, recordsPerSecond, defaults.seed(), defaults.accounts(),
-            Duration.millis(Math.max(60_000L, payments * 1000L / eventRate)), defaults.end(),
+    Duration span = Duration.millis(Math.max(60_000L, payments * 1000L / eventRate));
+    // Produced in real time, payments carry the time they are sent, as a live source does: event
+    // times in the past would fall behind the watermark of a caught-up (idle) partition, which
+    // follows the clock, and go to LATE once they are older than the horizon.
+    Instant end = rate > 0 ? defaults.end().plus(span) : defaults.end();
+    return new SimulatorSettings(payments, recordsPerSecond, defaults.seed(), defaults.accounts(), span, end,
             duplicateRate, 0, 0, 0, defaults.outOfOrderBy(), 0, defaults.lateBy(), 0);
   }
 
