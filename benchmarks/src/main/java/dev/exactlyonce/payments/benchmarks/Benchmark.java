@@ -196,7 +196,8 @@ public final class Benchmark implements Callable<Integer> {
         }
         if (System.currentTimeMillis() - lastReport >= 10_000) {
           lastReport = System.currentTimeMillis();
-          System.out.printf("  %,d of %,d payment rows after %d s%n", tally.arrived.get(), expected, (lastReport - started) / 1000);
+          System.out.printf("  %,d of %,d payment rows, %,d dead letters after %d s%n",
+              tally.arrived.get(), expected, tally.rows(config.write().tables().deadLetter()), (lastReport - started) / 1000);
         }
       }
       long ended = System.currentTimeMillis();
