@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.local;
 
+import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
@@ -105,14 +106,14 @@ public final class LocalPipeline {
     out.printf(
         "  write mode %s (%s)%n", config.writeModeChoice().mode(), config.writeModeChoice().reason());
     try (LocalBigQuery standIn =
-        LocalBigQuery.open(
-            Path.of(options.getTablesDir()), tables, config.write().writeMode())) {
+            LocalBigQuery.open(Path.of(options.getTablesDir()), tables, config.write().writeMode());
+        ConsumerLag lag = new ConsumerLag(options.getBootstrapServers(), options.getConsumerGroup(), options.getTopic())) {
       Pipeline pipeline = Pipeline.create(options);
       PaymentsPipeline.fromKafka(pipeline, config, standIn.services());
       // Some runners return at once (the DirectRunner here), others only when the job is done
       // (Flink, attached): watch from this thread either way.
       CompletableFuture<PipelineResult> running = CompletableFuture.supplyAsync(pipeline::run);
-      Outcome outcome = watch(running, options, inputComplete, progress, drainFile, standIn, out);
+      Outcome outcome = watch(running, lag, options, inputComplete, progress, drainFile, standIn, out);
       standIn.flush();
       out.printf(
           "pipeline %s: %d records read; tables in %s%n",
@@ -120,18 +121,22 @@ public final class LocalPipeline {
       return outcome;
     } catch (IOException e) {
       throw new LocalRunException(e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LocalRunException("interrupted while the pipeline ran");
     }
   }
 
   private static Outcome watch(
       CompletableFuture<PipelineResult> running,
+      ConsumerLag lag,
       LocalModeOptions options,
       BooleanSupplier inputComplete,
       Progress progress,
       Path drainFile,
       LocalBigQuery standIn,
       PrintStream out)
-      throws IOException, LocalRunException {
+      throws IOException, LocalRunException, InterruptedException {
     long idleMillis = options.getStopWhenIdleSeconds() * 1000;
     long drainTimeoutMillis = options.getDrainTimeoutSeconds() * 1000;
     long lastRead = -1;
@@ -165,6 +170,13 @@ public final class LocalPipeline {
             read,
             standIn.rows(standIn.tables().transactions()).size(),
             standIn.rows(standIn.tables().deadLetter()).size());
+      }
+      if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis && result == null
+          && lag.records() != 0) {
+        // No live metrics (Flink runs attached): quiet tables are no proof of idle input, a job
+        // still starting writes nothing either. Drain only once the group committed the whole
+        // topic, which on Flink means every record was read and checkpointed.
+        lastChange = now;
       }
       if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis) {
         out.printf(

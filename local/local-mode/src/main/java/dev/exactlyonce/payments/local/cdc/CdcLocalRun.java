@@ -1,5 +1,7 @@
 package dev.exactlyonce.payments.local.cdc;
 
+import dev.exactlyonce.payments.local.kafka.ConsumerLag;
+
 import dev.exactlyonce.payments.local.KafkaPreflight;
 import dev.exactlyonce.payments.local.LocalPipeline;
 import dev.exactlyonce.payments.local.LocalPipeline.LocalRunException;

@@ -218,6 +218,25 @@ class ReconciliationTest {
         report.text());
   }
 
+  /**
+   * A replay read a late payment again under an earlier watermark and wrote it; the LATE dead
+   * letter of the first reading stays. Only replay accounting accepts the pair, and it says so.
+   */
+  @Test
+  void aLateVerdictSupersededByAReplayPassesOnlyWhenReplaysAreExpected() throws IOException {
+    Tables tables = Tables.consistent();
+    tables.payment("tx-late", "7.00", "GBP");
+    tables.metrics.add(Tables.metric(WINDOW, "GBP", 0, "7.00"));
+
+    Reconciliation.Report exact = check(consistentLedger(), tables);
+    Reconciliation.Report replays =
+        Reconciliation.check(consistentLedger(), tables.writeAndRead(dir), Reconciliation.Accounting.REPLAYS_COLLAPSE);
+
+    assertFailsWith(exact, "tx-late: sent 1 copies, accounted 1 row(s) + 0 duplicate(s) + 1 late dead letter(s)");
+    assertTrue(replays.passed(), replays.text());
+    assertTrue(replays.lines().stream().anyMatch(line -> line.startsWith("LATE verdicts a replay superseded 1")), replays.text());
+  }
+
   @Test
   void amountsInScientificNotationAsTheEngineMayRenderThemStillMatch() throws IOException {
     Ledger.Entry tens = entry("tx-usd-1", "USD", "10.00", 1, List.of(), false);

@@ -30,8 +30,9 @@ class FlinkFailureDrillTest {
 
   @Test
   void taskFailureMidStreamRestoresAndReconcilesInUpsertMode() throws Exception {
-    Reconciliation.Report report = drill("UPSERT");
+    Reconciliation.Report report = drill("UPSERT", Reconciliation.Accounting.REPLAYS_COLLAPSE);
     assertTrue(report.passed(), report.text());
+    assertEquals(java.util.Set.of(), TableFiles.read(dir.resolve("tables")).transactionIdsWrittenMoreThanOnce());
   }
 
   /**
@@ -41,7 +42,7 @@ class FlinkFailureDrillTest {
    */
   @Test
   void taskFailureWithExactlyOnceAppendsLosesNothingAndCountsDuplicates() throws Exception {
-    Reconciliation.Report report = drill("EXACTLY_ONCE");
+    Reconciliation.Report report = drill("EXACTLY_ONCE", Reconciliation.Accounting.REPLAYS_COLLAPSE);
     assertEquals(java.util.List.of(), report.missing(), report.text());
     System.out.println(
         "Flink task failure with EXACTLY_ONCE writes: "
@@ -49,7 +50,12 @@ class FlinkFailureDrillTest {
             + " payments written more than once");
   }
 
-  private Reconciliation.Report drill(String writeMode) throws Exception {
+  /**
+   * The restore replays what came after the checkpoint: copies collapse into their rows, and a late
+   * payment read again under the restored, earlier watermark may be written although its first
+   * reading dead-lettered it, hence replay accounting.
+   */
+  private Reconciliation.Report drill(String writeMode, Reconciliation.Accounting accounting) throws Exception {
     try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
       kafka.createTopic("payments", 4);
       SimulatorSettings settings =
@@ -84,7 +90,7 @@ class FlinkFailureDrillTest {
           new PrintStream(log, true, StandardCharsets.UTF_8));
 
       assertEquals(failuresBefore + 1, FailureDrill.timesFired(), "the drill failed the job exactly once");
-      return Reconciliation.check(simulation.get(), TableFiles.read(tables));
+      return Reconciliation.check(simulation.get(), TableFiles.read(tables), accounting);
     }
   }
 }

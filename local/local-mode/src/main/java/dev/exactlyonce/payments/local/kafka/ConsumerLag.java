@@ -1,4 +1,4 @@
-package dev.exactlyonce.payments.local.cdc;
+package dev.exactlyonce.payments.local.kafka;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -18,21 +18,21 @@ import org.apache.kafka.common.TopicPartition;
  * attached); tables stop changing long before that while windows are still open. Flink commits at
  * every checkpoint; the DirectRunner rarely, so it is measured by its metrics instead.
  */
-final class ConsumerLag implements AutoCloseable {
+public final class ConsumerLag implements AutoCloseable {
   private static final int TIMEOUT_SECONDS = 10;
 
   private final Admin admin;
   private final String group;
   private final String topic;
 
-  ConsumerLag(String bootstrapServers, String group, String topic) {
+  public ConsumerLag(String bootstrapServers, String group, String topic) {
     this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     this.group = group;
     this.topic = topic;
   }
 
   /** Records not yet committed by the group, or -1 when Kafka did not answer in time. */
-  long records() throws InterruptedException {
+  public long records() throws InterruptedException {
     try {
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
