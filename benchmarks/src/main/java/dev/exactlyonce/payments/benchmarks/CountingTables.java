@@ -2,9 +2,6 @@ package dev.exactlyonce.payments.benchmarks;
 
 import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutures;
-import com.google.api.services.bigquery.model.Table;
-import com.google.api.services.bigquery.model.TableConstraints;
-import com.google.api.services.bigquery.model.TableReference;
 import com.google.cloud.bigquery.storage.v1.AppendRowsRequest;
 import com.google.cloud.bigquery.storage.v1.AppendRowsResponse;
 import com.google.cloud.bigquery.storage.v1.BigDecimalByteStringEncoder;
@@ -14,8 +11,10 @@ import com.google.protobuf.DescriptorProtos;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import dev.exactlyonce.payments.local.standin.ForwardingAppendClient;
+import dev.exactlyonce.payments.local.standin.LocalBigQuery;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
+import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Set;
@@ -77,14 +76,7 @@ final class CountingTables extends FakeDatasetService {
     CountingTables engine = new CountingTables();
     engine.createDataset(tables.project(), tables.dataset(), "", "benchmark tables", null);
     for (Map.Entry<String, TableSchemas.Layout> layout : TableSchemas.layouts(tables).entrySet()) {
-      engine.createTable(
-          new Table()
-              .setTableReference(
-                  new TableReference().setProjectId(tables.project()).setDatasetId(tables.dataset()).setTableId(layout.getKey()))
-              .setSchema(layout.getValue().schema())
-              .setTableConstraints(
-                  new TableConstraints()
-                      .setPrimaryKey(new TableConstraints.PrimaryKey().setColumns(layout.getValue().primaryKey()))));
+      engine.createTable(LocalBigQuery.definition(tables, layout.getKey(), layout.getValue(), WriteMode.UPSERT));
     }
     tally = new Tally(tables.transactions(), expectedPayments);
     return new FakeBigQueryServices().withDatasetService(engine).withJobService(new FakeJobService());

@@ -34,8 +34,7 @@ public final class ConsumerLag implements AutoCloseable {
   /** Records not yet committed by the group, or -1 when Kafka did not answer in time. */
   public long records() throws InterruptedException {
     try {
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      Map<TopicPartition, OffsetAndMetadata> committed = committed();
       int partitions =
           admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
               .get(topic).partitions().size();
@@ -52,6 +51,20 @@ public final class ConsumerLag implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       return -1;
     }
+  }
+
+  /** Records the group committed, summed over the partitions, or -1 when Kafka did not answer in time. */
+  public long committedRecords() throws InterruptedException {
+    try {
+      return committed().values().stream().filter(offset -> offset != null).mapToLong(OffsetAndMetadata::offset).sum();
+    } catch (ExecutionException | TimeoutException e) {
+      return -1;
+    }
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> committed()
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override

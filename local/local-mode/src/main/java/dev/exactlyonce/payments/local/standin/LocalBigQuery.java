@@ -171,20 +171,9 @@ public final class LocalBigQuery implements AutoCloseable {
     try {
       datasets.createDataset(tables.project(), tables.dataset(), "", "local stand-in", null);
       for (Map.Entry<String, TableSchemas.Layout> table : layouts.entrySet()) {
-        TableReference ref = reference(table.getKey());
+        TableReference ref = reference(tables, table.getKey());
         TableSchema schema = table.getValue().schema();
-        Table definition = new Table().setTableReference(ref).setSchema(schema);
-        if (table.getKey().equals(tables.transactions())) {
-          definition
-              .setTimePartitioning(TableSchemas.transactionsPartitioning())
-              .setClustering(TableSchemas.transactionsClustering());
-        }
-        if (mode == WriteMode.UPSERT) {
-          definition.setTableConstraints(
-              new TableConstraints()
-                  .setPrimaryKey(new TableConstraints.PrimaryKey().setColumns(table.getValue().primaryKey())));
-        }
-        datasets.createTable(definition);
+        datasets.createTable(definition(tables, table.getKey(), table.getValue(), mode));
         List<TableRow> existing = EngineShape.of(readTable(fileOf(table.getKey())), schema);
         if (!existing.isEmpty()) {
           datasets.insertAll(ref, existing, null);
@@ -196,7 +185,25 @@ public final class LocalBigQuery implements AutoCloseable {
     }
   }
 
-  private TableReference reference(String table) {
+  /**
+   * A payments table as production has it: partitioned and clustered where the layout says so,
+   * with its primary key when {@code mode} writes upserts (BigQuery needs it for them).
+   */
+  public static Table definition(BigQueryTables tables, String table, TableSchemas.Layout layout, WriteMode mode) {
+    Table definition = new Table().setTableReference(reference(tables, table)).setSchema(layout.schema());
+    if (table.equals(tables.transactions())) {
+      definition
+          .setTimePartitioning(TableSchemas.transactionsPartitioning())
+          .setClustering(TableSchemas.transactionsClustering());
+    }
+    if (mode == WriteMode.UPSERT) {
+      definition.setTableConstraints(
+          new TableConstraints().setPrimaryKey(new TableConstraints.PrimaryKey().setColumns(layout.primaryKey())));
+    }
+    return definition;
+  }
+
+  private static TableReference reference(BigQueryTables tables, String table) {
     return new TableReference().setProjectId(tables.project()).setDatasetId(tables.dataset()).setTableId(table);
   }
 

@@ -10,9 +10,7 @@ import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import org.joda.time.Instant;
@@ -56,7 +54,7 @@ class BundledJarIT {
       Path log = dir.resolve("bundle-run.log");
       Process run =
           new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar", BUNDLE.toString(),
+                  FlinkLocalRuns.javaBinary(), "-Xmx1g", "-jar", BUNDLE.toString(),
                   "--bootstrapServers=" + kafka.bootstrapServers(),
                   "--tablesDir=" + tables,
                   "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(),
@@ -68,7 +66,7 @@ class BundledJarIT {
               .start();
 
       assertTrue(run.waitFor(5, TimeUnit.MINUTES), "the run finished");
-      assertEquals(0, run.exitValue(), tail(log));
+      assertEquals(0, run.exitValue(), FlinkLocalRuns.tail(log));
       Reconciliation.Report report = Reconciliation.check(ledger, TableFiles.read(tables));
       assertTrue(report.passed(), report.text());
     }
@@ -78,10 +76,5 @@ class BundledJarIT {
     try (var in = jar.getInputStream(jar.getEntry(name))) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-  }
-
-  private static String tail(Path log) throws Exception {
-    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 }

@@ -3,6 +3,9 @@ package dev.exactlyonce.payments.runners.flink;
 import dev.exactlyonce.payments.local.LocalModeOptions;
 import dev.exactlyonce.payments.local.LocalPipeline;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -10,6 +13,17 @@ import java.util.stream.Stream;
 /** Options of a test run on Flink's embedded cluster, into the stand-in, with launch defaults. */
 final class FlinkLocalRuns {
   private FlinkLocalRuns() {}
+
+  /** The java of this JVM, for runs in a process of their own. */
+  static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The last lines of a run's log, for a failure message. */
+  static String tail(Path log) throws IOException {
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+  }
 
   static LocalModeOptions options(
       LocalKafka kafka, Path tables, Path checkpoints, long checkpointMillis, String... extra) {

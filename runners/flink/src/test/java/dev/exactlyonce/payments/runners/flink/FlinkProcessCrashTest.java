@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.exactlyonce.payments.local.LocalPipeline;
+import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
@@ -21,16 +22,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,7 +133,7 @@ class FlinkProcessCrashTest {
   /** The pipeline in a JVM of its own, as a user starts it, writing into the stand-in. */
   private static Process launch(LocalKafka kafka, Path tables, Path checkpoints, Path log) throws IOException {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(FlinkLocalRuns.javaBinary());
     command.add("-Xmx1g");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
@@ -168,15 +164,10 @@ class FlinkProcessCrashTest {
     while (!condition.getAsBoolean()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         process.destroyForcibly();
-        throw new AssertionError("the pipeline did not get going; its log:\n" + tail(log));
+        throw new AssertionError("the pipeline did not get going; its log:\n" + FlinkLocalRuns.tail(log));
       }
       Thread.sleep(200);
     }
-  }
-
-  private static String tail(Path log) throws IOException {
-    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
   }
 
   private static int rowsWritten(Path tables) {
@@ -188,13 +179,12 @@ class FlinkProcessCrashTest {
     }
   }
 
-  /** Offsets the consumer group committed, summed over partitions. */
+  /** Offsets the consumer group committed, summed over partitions; 0 while Kafka does not answer. */
   private static long committedOffsets(LocalKafka kafka) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-      Map<TopicPartition, OffsetAndMetadata> offsets =
-          admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-      return offsets.values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
-    } catch (Exception e) {
+    try (ConsumerLag group = new ConsumerLag(kafka.bootstrapServers(), GROUP, TOPIC)) {
+      return Math.max(0, group.committedRecords());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return 0;
     }
   }
