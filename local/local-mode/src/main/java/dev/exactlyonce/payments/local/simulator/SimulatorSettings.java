@@ -78,6 +78,16 @@ public record SimulatorSettings(
     return new SimulatorSettings(payments, ratePerSecond, newSeed, accounts, eventTimeSpan, end, retryRate, replayRate, rebalanceRate, outOfOrderRate, outOfOrderBy, lateRate, lateBy, malformedRate);
   }
 
+  /**
+   * Event times that follow the clock from {@code start}, one payment per {@code 1/rate} second, as
+   * a live source sends them. Past event times would fall behind the watermark of a caught-up
+   * partition, which follows the clock.
+   */
+  public SimulatorSettings inRealTime(Instant start) {
+    Duration span = Duration.millis(Math.max(1, payments * 1000 / ratePerSecond));
+    return new SimulatorSettings(payments, ratePerSecond, seed, accounts, span, start.plus(span), retryRate, replayRate, rebalanceRate, outOfOrderRate, outOfOrderBy, lateRate, lateBy, malformedRate);
+  }
+
   /** Every injection at a rate high enough to occur many times even in a run of a few hundred. */
   public SimulatorSettings withFrequentTrouble() {
     return withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.01, 0.02);

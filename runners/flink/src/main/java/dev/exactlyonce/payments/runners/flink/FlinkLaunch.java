@@ -14,6 +14,7 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Launches the payments pipeline on Flink: {@code [local]} (an embedded cluster) or {@code
  * --flinkMaster=host:port} (an on-prem cluster). Fills in what the exactly-once claims need where
  * the user gave nothing: checkpoints every 10 s on RocksDB, retained externalized checkpoints to
- * resume from, restarts on failure. Resumes from a retained checkpoint or savepoint ({@code
+ * resume from, restarts on failure, bundles small enough for the watermark to advance under steady
+ * load. Resumes from a retained checkpoint or savepoint ({@code
  * --savepointPath}, or {@code --resumeFromLatestCheckpoint}) on a cluster and on {@code [local]}.
  *
  * <p>With {@code --tablesDir} the run is a local one, writing into the BigQuery stand-in (see
@@ -37,6 +39,15 @@ public final class FlinkLaunch {
    * for checkpoints unless told otherwise, and the job would never end.
    */
   public static final long SHUTDOWN_DRAINED_SOURCES_AFTER_MILLIS = 3_000;
+  /**
+   * Beam's Flink operators pass a watermark downstream only between bundles. A bundle closed by
+   * its size passes it at once; one closed by {@code maxBundleTimeMills} only asks to, and under
+   * steady input the next record reopens a bundle first, so the watermark stalls while records
+   * keep coming: windows never close and state grows with every payment (measured in
+   * docs/benchmarks.md, "State under steady load"). With bundles this small, any stream dense
+   * enough to lose that race closes its bundles by size.
+   */
+  public static final long DEFAULT_MAX_BUNDLE_SIZE = 100;
 
   private static final Logger LOG = LoggerFactory.getLogger(FlinkLaunch.class);
   private static final String CONFIG_FILE = "config.yaml";
@@ -75,6 +86,9 @@ public final class FlinkLaunch {
     }
     options.setExternalizedCheckpointsEnabled(true);
     options.setRetainExternalizedCheckpointsOnCancellation(true);
+    if (!setByUser(options, "maxBundleSize")) {
+      options.setMaxBundleSize(DEFAULT_MAX_BUNDLE_SIZE);
+    }
     if (options.getNumberOfExecutionRetries() == null || options.getNumberOfExecutionRetries() < 0) {
       options.setNumberOfExecutionRetries(DEFAULT_EXECUTION_RETRIES);
     }
@@ -87,6 +101,11 @@ public final class FlinkLaunch {
     if (options.getSavepointPath() != null && runsEmbedded(options)) {
       options.setFlinkConfDir(embeddedClusterRestoring(options.getSavepointPath(), options.getFlinkConfDir()).toString());
     }
+  }
+
+  /** Whether the option was given, rather than left to its default (defaults are not display data). */
+  private static boolean setByUser(PipelineOptions options, String name) {
+    return DisplayData.from(options).items().stream().anyMatch(item -> item.getKey().equals(name));
   }
 
   /** Registers the launch's own options, so that they parse along with the pipeline's. */

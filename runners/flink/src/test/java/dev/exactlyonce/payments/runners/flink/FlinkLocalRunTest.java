@@ -41,6 +41,7 @@ class FlinkLocalRunTest {
     assertTrue(flink.isExternalizedCheckpointsEnabled());
     assertTrue(flink.getRetainExternalizedCheckpointsOnCancellation());
     assertEquals(FlinkLaunch.DEFAULT_EXECUTION_RETRIES, flink.getNumberOfExecutionRetries());
+    assertEquals(FlinkLaunch.DEFAULT_MAX_BUNDLE_SIZE, flink.getMaxBundleSize());
     assertEquals(WriteMode.UPSERT, PipelineConfig.from(options).write().writeMode());
   }
 
@@ -49,13 +50,15 @@ class FlinkLocalRunTest {
     LocalModeOptions options =
         LocalPipeline.parseOptions(
             "--runner=FlinkRunner", "--bootstrapServers=b:9092", "--checkpointingInterval=2500",
-            "--stateBackend=filesystem", "--stateBackendStoragePath=file:///tmp/cp");
+            "--stateBackend=filesystem", "--stateBackendStoragePath=file:///tmp/cp",
+            "--maxBundleSize=1000");
     FlinkLaunch.applyDefaults(options);
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
 
     assertEquals(2500L, flink.getCheckpointingInterval());
     assertEquals("filesystem", flink.getStateBackend());
     assertEquals("file:///tmp/cp", flink.getStateBackendStoragePath());
+    assertEquals(1000L, flink.getMaxBundleSize(), "Beam's own default, given explicitly, is kept");
   }
 
   @Test
