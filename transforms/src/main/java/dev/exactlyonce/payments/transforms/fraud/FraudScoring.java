@@ -8,9 +8,11 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.InstantCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -22,11 +24,11 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -38,9 +40,10 @@ import org.joda.time.Instant;
  * the payment's event time. To give the same answer whatever order Kafka delivers in, payments are
  * held per sender until the watermark passes them, then scored in event-time order against the
  * sender's recent event times. Output therefore trails input by the watermark's delay (the
- * out-of-orderness bound). A payment arriving later than that is scored with what is known when it
- * arrives. Recent event times are kept for the velocity window plus {@link #withLateness lateness},
- * so late payments within it are still counted against the right neighbours.
+ * out-of-orderness bound), plus up to a second: payments wait in one-second buckets. A payment
+ * arriving later than that is scored with what is known when it arrives. Recent event times are
+ * kept for the velocity window plus {@link #withLateness lateness}, so late payments within it are
+ * still counted against the right neighbours.
  */
 public final class FraudScoring extends PTransform<PCollection<Payment>, PCollection<ScoredPayment>> {
 
@@ -83,14 +86,22 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
   }
 
   private static final class ScoreFn extends DoFn<KV<String, Payment>, ScoredPayment> {
-    private static final String PENDING = "pending";
+    private static final String PENDING = "pendingBySecond";
     private static final String RECENT = "recentEventTimes";
     private static final String FLUSH_AT = "flushAt";
     private static final String FLUSH = "flush";
     private static final String FORGET = "forget";
+    /**
+     * Payments wait in buckets of this much event time and are scored a bucket at a time: a
+     * sender's state is written once per payment and read once per bucket, where rewriting one
+     * waiting list on every watermark step cost a write per waiting payment per step. Scores come
+     * out at most this much later than the watermark allows.
+     */
+    private static final long BUCKET_MILLIS = 1_000;
+    private static final Instant LATEST = GlobalWindow.INSTANCE.maxTimestamp();
 
     @StateId(PENDING)
-    private final StateSpec<BagState<TimestampedValue<Payment>>> pendingSpec;
+    private final StateSpec<MapState<Instant, List<Payment>>> pendingSpec;
 
     @StateId(RECENT)
     private final StateSpec<BagState<Instant>> recentSpec = StateSpecs.bag(InstantCoder.of());
@@ -112,40 +123,58 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
     ScoreFn(FraudRules rules, Duration history, Coder<Payment> paymentCoder) {
       this.rules = rules;
       this.history = history;
-      this.pendingSpec = StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(paymentCoder));
+      this.pendingSpec = StateSpecs.map(InstantCoder.of(), ListCoder.of(paymentCoder));
+    }
+
+    /** The end of the bucket holding {@code timestamp}: the watermark must pass it first. */
+    private static Instant bucketEnd(Instant timestamp) {
+      long millis = timestamp.getMillis();
+      long end = Math.floorDiv(millis + BUCKET_MILLIS - 1, BUCKET_MILLIS) * BUCKET_MILLIS;
+      Instant bucket = new Instant(end);
+      return bucket.isAfter(LATEST) ? LATEST : bucket;
     }
 
     @ProcessElement
     public void process(
         @Element KV<String, Payment> element,
         @Timestamp Instant timestamp,
-        @StateId(PENDING) BagState<TimestampedValue<Payment>> pending,
+        @StateId(PENDING) MapState<Instant, List<Payment>> pending,
         @StateId(FLUSH_AT) ValueState<Instant> flushAt,
         @TimerId(FLUSH) Timer flush) {
-      pending.add(TimestampedValue.of(element.getValue(), timestamp));
+      Instant bucket = bucketEnd(timestamp);
+      List<Payment> waiting = pending.get(bucket).read();
+      List<Payment> extended = new ArrayList<>(waiting == null ? 1 : waiting.size() + 1);
+      if (waiting != null) {
+        extended.addAll(waiting);
+      }
+      extended.add(element.getValue());
+      pending.put(bucket, extended);
       Instant scheduled = flushAt.read();
-      if (scheduled == null || timestamp.isBefore(scheduled)) {
-        flush.set(timestamp);
-        flushAt.write(timestamp);
+      if (scheduled == null || bucket.isBefore(scheduled)) {
+        flush.set(bucket);
+        flushAt.write(bucket);
       }
     }
 
     @OnTimer(FLUSH)
     public void onFlush(
         OnTimerContext context,
-        @StateId(PENDING) BagState<TimestampedValue<Payment>> pending,
+        @StateId(PENDING) MapState<Instant, List<Payment>> pending,
         @StateId(RECENT) BagState<Instant> recent,
         @StateId(FLUSH_AT) ValueState<Instant> flushAt,
         @TimerId(FLUSH) Timer flush,
         @TimerId(FORGET) Timer forget) {
       Instant watermarkPassed = context.fireTimestamp();
       List<Payment> ready = new ArrayList<>();
-      List<TimestampedValue<Payment>> waiting = new ArrayList<>();
-      for (TimestampedValue<Payment> held : pending.read()) {
-        if (held.getTimestamp().isAfter(watermarkPassed)) {
-          waiting.add(held);
+      Instant next = null;
+      List<Instant> buckets = new ArrayList<>();
+      pending.keys().read().forEach(buckets::add);
+      for (Instant bucket : buckets) {
+        if (bucket.isAfter(watermarkPassed)) {
+          next = next == null || bucket.isBefore(next) ? bucket : next;
         } else {
-          ready.add(held.getValue());
+          ready.addAll(pending.get(bucket).read());
+          pending.remove(bucket);
         }
       }
       ready.sort(
@@ -153,28 +182,34 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
 
       Instant keepFrom = watermarkPassed.minus(history);
       List<Instant> times = new ArrayList<>();
+      int forgottenTimes = 0;
       for (Instant time : recent.read()) {
-        if (!time.isBefore(keepFrom)) {
+        if (time.isBefore(keepFrom)) {
+          forgottenTimes++;
+        } else {
           times.add(time);
         }
       }
+      int kept = times.size();
       for (Payment payment : ready) {
         times.add(payment.getEventTime());
         context.output(rules.score(payment, countInWindowEndingAt(times, payment.getEventTime())));
         scored.inc();
       }
 
-      recent.clear();
-      times.forEach(recent::add);
+      // Rewritten only once most of it has expired, so each time is written about twice in all;
+      // expired times left in between are filtered out above.
+      if (forgottenTimes > kept) {
+        recent.clear();
+        times.forEach(recent::add);
+      } else {
+        times.subList(kept, times.size()).forEach(recent::add);
+      }
       times.stream()
           .max(Comparator.naturalOrder())
           // A sender who goes quiet must not keep state forever; the timer emits nothing, so it
           // holds no watermark.
           .ifPresent(latest -> forget.withNoOutputTimestamp().set(latest.plus(history)));
-      pending.clear();
-      waiting.forEach(pending::add);
-      Instant next =
-          waiting.stream().map(TimestampedValue::getTimestamp).min(Comparator.naturalOrder()).orElse(null);
       if (next == null) {
         flushAt.clear();
       } else {
@@ -185,7 +220,7 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
 
     @OnTimer(FORGET)
     public void onForget(
-        @StateId(PENDING) BagState<TimestampedValue<Payment>> pending,
+        @StateId(PENDING) MapState<Instant, List<Payment>> pending,
         @StateId(RECENT) BagState<Instant> recent) {
       // Payments still waiting will be scored by a flush that sets this timer again.
       if (pending.isEmpty().read()) {

@@ -433,6 +433,27 @@ public class FraudScoringTest {
   }
 
   @Test
+  public void testPaymentsOfOneSecondReleasedTogetherOnceTheWatermarkPassesThatSecond() {
+    // Payments wait in one-second buckets: a watermark inside the second releases nothing of it,
+    // the watermark at the second's end releases all of it, and nothing of the next second.
+    Instant second = minutes(1);
+    Payment a = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(200)));
+    Payment b = payment(2, "tx-b", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(700)));
+    Payment c = payment(3, "tx-c", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(1_200)));
+    PCollection<ScoredPayment> scored =
+        score(
+            stream()
+                .addElements(onTime(a), onTime(b), onTime(c))
+                .advanceWatermarkTo(second.plus(Duration.millis(800)))
+                .advanceWatermarkTo(second.plus(Duration.millis(1_000)))
+                .advanceWatermarkToInfinity(),
+            FraudScoring.create());
+
+    PAssert.that(releases(scored)).containsInAnyOrder("pane 0: tx-a, tx-b", "pane 1: tx-c");
+    pipeline.run();
+  }
+
+  @Test
   public void testNothingEmittedBeforeWatermarkPassesOutOfOrder() {
     // The later payment arrives first and the watermark moves, but not past it: it is held until
     // the earlier one, which arrives next, has been released.
