@@ -42,6 +42,7 @@ class FlinkLocalRunTest {
     assertTrue(flink.getRetainExternalizedCheckpointsOnCancellation());
     assertEquals(FlinkLaunch.DEFAULT_EXECUTION_RETRIES, flink.getNumberOfExecutionRetries());
     assertEquals(FlinkLaunch.DEFAULT_MAX_BUNDLE_SIZE, flink.getMaxBundleSize());
+    assertEquals(FlinkLaunch.DEFAULT_FASTER_COPY, flink.getFasterCopy());
     assertEquals(WriteMode.UPSERT, PipelineConfig.from(options).write().writeMode());
   }
 
@@ -51,7 +52,7 @@ class FlinkLocalRunTest {
         LocalPipeline.parseOptions(
             "--runner=FlinkRunner", "--bootstrapServers=b:9092", "--checkpointingInterval=2500",
             "--stateBackend=filesystem", "--stateBackendStoragePath=file:///tmp/cp",
-            "--maxBundleSize=1000");
+            "--maxBundleSize=1000", "--fasterCopy=false");
     FlinkLaunch.applyDefaults(options);
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
 
@@ -59,6 +60,7 @@ class FlinkLocalRunTest {
     assertEquals("filesystem", flink.getStateBackend());
     assertEquals("file:///tmp/cp", flink.getStateBackendStoragePath());
     assertEquals(1000L, flink.getMaxBundleSize(), "Beam's own default, given explicitly, is kept");
+    assertEquals(false, flink.getFasterCopy());
   }
 
   @Test
