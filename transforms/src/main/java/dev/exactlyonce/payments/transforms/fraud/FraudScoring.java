@@ -4,6 +4,7 @@ import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
@@ -191,9 +192,11 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
         }
       }
       int kept = times.size();
+      SortedTimes sorted = new SortedTimes(times);
       for (Payment payment : ready) {
         times.add(payment.getEventTime());
-        context.output(rules.score(payment, countInWindowEndingAt(times, payment.getEventTime())));
+        sorted.add(payment.getEventTime());
+        context.output(rules.score(payment, countInWindowEndingAt(sorted, payment.getEventTime())));
         scored.inc();
       }
 
@@ -230,15 +233,56 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
     }
 
     /** Payments with event time in (end - window, end], the one at {@code end} included. */
-    private int countInWindowEndingAt(List<Instant> times, Instant end) {
-      Instant start = end.minus(rules.velocityWindow());
-      int count = 0;
+    private int countInWindowEndingAt(SortedTimes times, Instant end) {
+      return times.countIn(end.minus(rules.velocityWindow()).getMillis(), end.getMillis());
+    }
+  }
+
+  /**
+   * A sender's event times in order: a busy sender's history runs to thousands of times over the
+   * lateness, and counting the whole list for every payment made a flush quadratic in it.
+   */
+  static final class SortedTimes {
+    private long[] millis;
+    private int size;
+
+    SortedTimes(List<Instant> times) {
+      millis = new long[Math.max(16, times.size() * 2)];
       for (Instant time : times) {
-        if (time.isAfter(start) && !time.isAfter(end)) {
-          count++;
+        millis[size++] = time.getMillis();
+      }
+      Arrays.sort(millis, 0, size);
+    }
+
+    /** Usually at the end: payments are scored in event-time order. */
+    void add(Instant time) {
+      if (size == millis.length) {
+        millis = Arrays.copyOf(millis, size * 2);
+      }
+      int at = after(time.getMillis());
+      System.arraycopy(millis, at, millis, at + 1, size - at);
+      millis[at] = time.getMillis();
+      size++;
+    }
+
+    /** How many times lie in (startExclusive, endInclusive]. */
+    int countIn(long startExclusive, long endInclusive) {
+      return after(endInclusive) - after(startExclusive);
+    }
+
+    /** The position after the last time at or before {@code value}. */
+    private int after(long value) {
+      int low = 0;
+      int high = size;
+      while (low < high) {
+        int middle = (low + high) >>> 1;
+        if (millis[middle] <= value) {
+          low = middle + 1;
+        } else {
+          high = middle;
         }
       }
-      return count;
+      return low;
     }
   }
 }
