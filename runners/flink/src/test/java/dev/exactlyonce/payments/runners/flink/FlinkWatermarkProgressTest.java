@@ -33,14 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  * watermark passes a payment, so fraud rows trailing transaction rows by no more than the
  * out-of-orderness bound is the watermark's progress, seen from the tables.
  *
- * <p>With Beam's default bundles (1,000 records or 1 s) this run emits almost no fraud rows
- * until production stops; see {@link FlinkLaunch#DEFAULT_MAX_BUNDLE_SIZE}.
+ * <p>With Beam's default bundles (1,000 records or 1 s) this run emits no fraud rows until
+ * production stops; see {@link FlinkLaunch#DEFAULT_MAX_BUNDLE_SIZE}. Half is a loose bar for a
+ * loaded machine: a stalled watermark scores none.
  */
 class FlinkWatermarkProgressTest {
   private static final String TOPIC = "payments";
   private static final int RECORDS_PER_SECOND = 600;
   private static final int SECONDS_OF_PRODUCTION = 45;
-  private static final double LEAST_SHARE_SCORED = 0.7;
+  private static final double LEAST_SHARE_SCORED = 0.5;
 
   @TempDir Path dir;
 
