@@ -1,12 +1,14 @@
 package dev.exactlyonce.payments.runners.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.exactlyonce.payments.local.LocalModeOptions;
 import dev.exactlyonce.payments.local.LocalPipeline;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -94,13 +96,33 @@ class FlinkLaunchTest {
   }
 
   @Test
-  void withNoRetainedCheckpointTheRunStartsWithoutState() {
+  void withNoRetainedCheckpointTheRunStartsWithoutState() throws IOException {
     FlinkPipelineOptions options =
         launched("--runner=FlinkRunner", "--stateBackendStoragePath=" + dir.resolve("empty").toUri(),
             "--resumeFromLatestCheckpoint=true");
 
     assertNull(options.getSavepointPath());
-    assertNull(options.getFlinkConfDir());
+    assertFalse(configuration(options).contains("execution.savepoint.path"), configuration(options));
+  }
+
+  @Test
+  void theEmbeddedClusterGivesRocksDbManagedMemoryUnlessTheUserSetIt() throws Exception {
+    FlinkPipelineOptions byDefault = launched("--runner=FlinkRunner");
+    assertTrue(configuration(byDefault).contains("taskmanager.memory.managed.size: " + FlinkLaunch.DEFAULT_EMBEDDED_MANAGED_MEMORY),
+        configuration(byDefault));
+
+    Path userConf = Files.createDirectories(dir.resolve("conf-memory"));
+    Files.writeString(userConf.resolve("config.yaml"), "taskmanager.memory.managed.size: 300m\n");
+    String kept = configuration(launched("--runner=FlinkRunner", "--flinkConfDir=" + userConf));
+    assertEquals(1, kept.lines().filter(line -> line.startsWith("taskmanager.memory.managed.size")).count(), kept);
+    assertTrue(kept.contains("taskmanager.memory.managed.size: 300m"), kept);
+
+    assertNull(launched("--runner=FlinkRunner", "--stateBackend=filesystem").getFlinkConfDir(),
+        "heap state uses no managed memory, so the user's configuration is left alone");
+  }
+
+  private static String configuration(FlinkPipelineOptions options) throws IOException {
+    return Files.readString(Path.of(options.getFlinkConfDir()).resolve("config.yaml"));
   }
 
   @Test
