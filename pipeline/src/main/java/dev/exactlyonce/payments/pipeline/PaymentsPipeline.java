@@ -16,6 +16,7 @@ import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
@@ -88,9 +89,7 @@ public final class PaymentsPipeline {
       runnerDefaults.accept(options);
       config = PipelineConfig.from(options);
     } catch (IllegalArgumentException e) {
-      err.println("error: " + namingTheOption(e.getMessage(), args));
-      err.println("Run with --help=" + PaymentsPipelineOptions.class.getName() + " for every option.");
-      return 2;
+      return rejectOptions(e, args, PaymentsPipelineOptions.class, err);
     }
     PipelineConfig.WriteModeChoice writeMode = config.writeModeChoice();
     LOG.info("write mode {} ({})", writeMode.mode(), writeMode.reason());
@@ -103,6 +102,17 @@ public final class PaymentsPipeline {
       LOG.info("job submitted; not waiting for it to finish");
     }
     return 0;
+  }
+
+  /**
+   * Reports options that do not parse or do not pass the config's checks, naming the option and
+   * where every option is listed; returns the exit status for it.
+   */
+  public static int rejectOptions(
+      IllegalArgumentException e, String[] args, Class<? extends PipelineOptions> optionsType, PrintStream err) {
+    err.println("error: " + namingTheOption(e.getMessage(), args));
+    err.println("Run with --help=" + optionsType.getName() + " for every option.");
+    return 2;
   }
 
   /**

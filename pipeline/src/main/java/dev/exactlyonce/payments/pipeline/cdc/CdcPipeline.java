@@ -51,9 +51,7 @@ public final class CdcPipeline {
       runnerDefaults.accept(options);
       config = CdcConfig.from(options);
     } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
-      err.println("Run with --help=" + CdcOptions.class.getName() + " for every option.");
-      return 2;
+      return PaymentsPipeline.rejectOptions(e, args, CdcOptions.class, err);
     }
     Pipeline pipeline = Pipeline.create(config.options());
     fromKafka(pipeline, config, null);

@@ -35,6 +35,8 @@ class CdcOptionsTest {
         new String[] {"--primaryKey=isbn"},
         new String[] {"--columns=article_id:VARCHAR"},
         new String[] {"--collapseWindowSeconds=0"},
+        // Beam's own message for a value of the wrong type names the value, not the option.
+        new String[] {"--collapseWindowSeconds=often"},
         new String[] {"--changeTable=bad/name"})) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       String[] args = new String[bad.length + 2];
