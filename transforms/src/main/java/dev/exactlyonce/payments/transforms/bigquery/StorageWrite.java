@@ -1,7 +1,10 @@
 package dev.exactlyonce.payments.transforms.bigquery;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.joda.JodaModule;
 import com.google.api.services.bigquery.model.TableRow;
 import com.google.api.services.bigquery.model.TableSchema;
 import dev.exactlyonce.payments.model.DeadLetter;
@@ -9,7 +12,6 @@ import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.model.SchemaCoders;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.CreateDisposition;
@@ -41,6 +43,16 @@ import org.slf4j.LoggerFactory;
 final class StorageWrite implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(StorageWrite.class);
+
+  /*
+   * A row refused before it reached BigQuery is the TableRow we built, with Joda instants and
+   * BigDecimals in it; written the way rows read back from BigQuery look.
+   */
+  private static final ObjectMapper REFUSED_ROW_JSON =
+      new ObjectMapper()
+          .registerModule(new JodaModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
   private final BigQueryTables tables;
   private final WriteMode mode;
@@ -147,9 +159,12 @@ final class StorageWrite implements Serializable {
         .setCoder(SchemaCoders.of(result.getPipeline(), DeadLetter.class));
   }
 
+  static byte[] rowJson(TableRow row) throws JsonProcessingException {
+    return REFUSED_ROW_JSON.writeValueAsBytes(row);
+  }
+
   private static final class RefusalToDeadLetterFn
       extends DoFn<BigQueryStorageApiInsertError, DeadLetter> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final String table;
     private final Counter refused = Metrics.counter(WriteToBigQuery.class, "rows_refused");
 
@@ -168,7 +183,7 @@ final class StorageWrite implements Serializable {
               .setErrorKind(ErrorKind.WRITE_FAILED)
               .setMessage("BigQuery refused a row of " + table + ": " + error.getErrorMessage())
               .setSource(sourceOf(row))
-              .setRawValue(JSON.writeValueAsString(row).getBytes(StandardCharsets.UTF_8))
+              .setRawValue(rowJson(row))
               .setTransactionId(transactionId == null ? null : transactionId.toString())
               .build());
     }

@@ -16,9 +16,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * One {@link TableRow} per model value, in the column names and value forms of {@link
- * TableSchemas}: NUMERIC as plain decimal strings (exact), TIMESTAMP as RFC 3339 strings, BYTES
- * as byte arrays, JSON as JSON text.
+ * One {@link TableRow} per model value, in the column names of {@link TableSchemas}. Values are
+ * kept in the Java types BigQueryIO's Storage Write API converts without parsing: NUMERIC as
+ * {@link java.math.BigDecimal} (exact), TIMESTAMP as Joda {@link Instant}, BYTES as byte arrays,
+ * JSON as JSON text. Strings would be exact too, but the write would parse every one back, and
+ * that parsing was a sixth of the conversion's time (docs/benchmarks.md).
  */
 public final class TableRows {
   private TableRows() {}
@@ -30,13 +32,13 @@ public final class TableRows {
             .set("transaction_id", payment.getTransactionId())
             .set("sender_account", payment.getSenderAccount())
             .set("receiver_account", payment.getReceiverAccount())
-            .set("amount", payment.getAmount().toPlainString())
+            .set("amount", payment.getAmount())
             .set("currency", payment.getCurrency())
-            .set("event_time", timestamp(payment.getEventTime()))
+            .set("event_time", payment.getEventTime())
             .set("kafka_topic", source.getTopic())
             .set("kafka_partition", (long) source.getPartition())
             .set("kafka_offset", source.getOffset())
-            .set("received_at", timestamp(payment.getReceivedAt()));
+            .set("received_at", payment.getReceivedAt());
     setIfPresent(row, "payment_method", payment.getPaymentMethod());
     setIfPresent(row, "merchant_category", payment.getMerchantCategory());
     setIfPresent(row, "country", payment.getCountry());
@@ -53,13 +55,13 @@ public final class TableRows {
 
   public static TableRow metrics(WindowMetrics metrics) {
     return new TableRow()
-        .set("window_start", timestamp(metrics.getWindowStart()))
-        .set("window_end", timestamp(metrics.getWindowEnd()))
+        .set("window_start", metrics.getWindowStart())
+        .set("window_end", metrics.getWindowEnd())
         .set("currency", metrics.getCurrency())
         .set("payment_count", metrics.getPaymentCount())
-        .set("total_amount", metrics.getTotalAmount().toPlainString())
-        .set("average_amount", metrics.getAverageAmount().toPlainString())
-        .set("max_amount", metrics.getMaxAmount().toPlainString())
+        .set("total_amount", metrics.getTotalAmount())
+        .set("average_amount", metrics.getAverageAmount())
+        .set("max_amount", metrics.getMaxAmount())
         .set("high_risk_count", metrics.getHighRiskCount())
         .set("pane_index", metrics.getPaneIndex())
         .set("pane_timing", metrics.getPaneTiming());
@@ -68,9 +70,9 @@ public final class TableRows {
   public static TableRow audit(DuplicateAudit audit) {
     return new TableRow()
         .set("transaction_id", audit.getTransactionId())
-        .set("event_time", timestamp(audit.getEventTime()))
-        .set("first_seen_at", timestamp(audit.getFirstSeenAt()))
-        .set("last_seen_at", timestamp(audit.getLastSeenAt()))
+        .set("event_time", audit.getEventTime())
+        .set("first_seen_at", audit.getFirstSeenAt())
+        .set("last_seen_at", audit.getLastSeenAt())
         .set("duplicate_copies", audit.getDuplicateCopies());
   }
 
@@ -89,8 +91,8 @@ public final class TableRows {
     setIfPresent(row, "raw_key", deadLetter.getRawKey());
     setIfPresent(row, "raw_value", deadLetter.getRawValue());
     setIfPresent(row, "transaction_id", deadLetter.getTransactionId());
-    setIfPresent(row, "event_time", timestampOrNull(deadLetter.getEventTime()));
-    setIfPresent(row, "received_at", timestampOrNull(deadLetter.getReceivedAt()));
+    setIfPresent(row, "event_time", deadLetter.getEventTime());
+    setIfPresent(row, "received_at", deadLetter.getReceivedAt());
     return row;
   }
 
@@ -116,13 +118,6 @@ public final class TableRows {
     }
   }
 
-  private static String timestamp(Instant instant) {
-    return instant.toString();
-  }
-
-  private static @Nullable String timestampOrNull(@Nullable Instant instant) {
-    return instant == null ? null : timestamp(instant);
-  }
 
   private static void setIfPresent(TableRow row, String column, @Nullable Object value) {
     if (value != null) {
