@@ -59,12 +59,14 @@ public abstract class Payment {
   public abstract Instant getReceivedAt();
 
   /**
-   * The record's bytes exactly as received, so that a payment rejected after parsing (too late,
-   * refused by BigQuery) can still be dead-lettered as it arrived.
+   * The record's bytes exactly as received, so that a payment rejected after parsing as too late
+   * can still be dead-lettered as it arrived. Null once that check is behind it (see {@code
+   * DeduplicatePayments#UNIQUE}): nothing later needs the bytes, and they would ride every
+   * exchange and fraud scoring's state.
    */
   @SuppressWarnings("mutable")
   @SchemaFieldNumber("12")
-  public abstract byte[] getRawValue();
+  public abstract byte @Nullable [] getRawValue();
 
   public static Builder builder() {
     return new AutoValue_Payment.Builder();
@@ -99,7 +101,7 @@ public abstract class Payment {
 
     public abstract Builder setReceivedAt(Instant value);
 
-    public abstract Builder setRawValue(byte[] value);
+    public abstract Builder setRawValue(byte @Nullable [] value);
 
     public abstract Payment build();
   }

@@ -54,6 +54,10 @@ import org.joda.time.Instant;
  */
 public final class DeduplicatePayments extends PTransform<PCollection<Payment>, PCollectionTuple> {
 
+  /**
+   * One copy of each payment, without its raw record ({@link Payment#getRawValue()} is null): past
+   * this point no payment is dead-lettered as received.
+   */
   public static final TupleTag<Payment> UNIQUE = new TupleTag<Payment>() {};
   public static final TupleTag<DeadLetter> LATE = new TupleTag<DeadLetter>() {};
   public static final TupleTag<DuplicateAudit> AUDIT = new TupleTag<DuplicateAudit>() {};
@@ -143,7 +147,8 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
         late.inc();
         out.get(LATE).output(lateDeadLetter(payment, arrival, window));
       } else {
-        out.get(IN_TIME).output(KV.of(payment.getTransactionId(), payment));
+        out.get(IN_TIME)
+            .output(KV.of(payment.getTransactionId(), payment.toBuilder().setRawValue(null).build()));
       }
     }
 

@@ -4,6 +4,8 @@ import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.SchemaCoders;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
@@ -22,7 +24,10 @@ import org.joda.time.Instant;
  * per duplicated transaction, so the audit table stays keyed by transaction id. The {@code
  * duplicates_dropped} counter rises as copies arrive.
  *
- * <p>Input: payments keyed by transaction id, already in their deduplication windows.
+ * <p>Input: payments keyed by transaction id, already in their deduplication windows. Each is cut
+ * down to a one-copy {@link DuplicateAudit} before the stage keyed by transaction id, so the
+ * exchange into it and its state carry a few fields rather than whole payments with their raw
+ * records.
  */
 public final class DeduplicationAudit
     extends PTransform<PCollection<KV<String, Payment>>, PCollection<DuplicateAudit>> {
@@ -38,11 +43,32 @@ public final class DeduplicationAudit
     Coder<DuplicateAudit> auditCoder =
         SchemaCoders.of(windowedPayments.getPipeline(), DuplicateAudit.class);
     return windowedPayments
+        .apply("OneCopySeen", ParDo.of(new OneCopySeenFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), auditCoder))
         .apply("CountCopies", ParDo.of(new CountCopiesFn(auditCoder)))
         .setCoder(auditCoder);
   }
 
-  private static final class CountCopiesFn extends DoFn<KV<String, Payment>, DuplicateAudit> {
+  private static final class OneCopySeenFn
+      extends DoFn<KV<String, Payment>, KV<String, DuplicateAudit>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, Payment> element, OutputReceiver<KV<String, DuplicateAudit>> out) {
+      Payment copy = element.getValue();
+      out.output(
+          KV.of(
+              element.getKey(),
+              DuplicateAudit.of(
+                  copy.getTransactionId(),
+                  copy.getEventTime(),
+                  copy.getReceivedAt(),
+                  copy.getReceivedAt(),
+                  0)));
+    }
+  }
+
+  private static final class CountCopiesFn
+      extends DoFn<KV<String, DuplicateAudit>, DuplicateAudit> {
     private static final String SO_FAR = "soFar";
 
     @StateId(SO_FAR)
@@ -57,28 +83,30 @@ public final class DeduplicationAudit
 
     @ProcessElement
     public void process(
-        @Element KV<String, Payment> element, @StateId(SO_FAR) ValueState<DuplicateAudit> soFar) {
-      Payment copy = element.getValue();
+        @Element KV<String, DuplicateAudit> element,
+        @StateId(SO_FAR) ValueState<DuplicateAudit> soFar) {
+      DuplicateAudit copy = element.getValue();
       DuplicateAudit seen = soFar.read();
       if (seen == null) {
-        soFar.write(
-            DuplicateAudit.of(
-                copy.getTransactionId(),
-                copy.getEventTime(),
-                copy.getReceivedAt(),
-                copy.getReceivedAt(),
-                0));
+        soFar.write(copy);
         return;
       }
       duplicates.inc();
-      Instant received = copy.getReceivedAt();
       soFar.write(
           DuplicateAudit.of(
               seen.getTransactionId(),
               seen.getEventTime(),
-              received.isBefore(seen.getFirstSeenAt()) ? received : seen.getFirstSeenAt(),
-              received.isAfter(seen.getLastSeenAt()) ? received : seen.getLastSeenAt(),
-              seen.getDuplicateCopies() + 1));
+              earlier(seen.getFirstSeenAt(), copy.getFirstSeenAt()),
+              later(seen.getLastSeenAt(), copy.getLastSeenAt()),
+              seen.getDuplicateCopies() + copy.getDuplicateCopies() + 1));
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+      return b.isBefore(a) ? b : a;
+    }
+
+    private static Instant later(Instant a, Instant b) {
+      return b.isAfter(a) ? b : a;
     }
 
     @OnWindowExpiration
