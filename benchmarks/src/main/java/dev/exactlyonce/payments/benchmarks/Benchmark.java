@@ -11,6 +11,7 @@ import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 import dev.exactlyonce.payments.runners.flink.RetainedCheckpoints;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,6 +116,13 @@ public final class Benchmark implements Callable<Integer> {
 
   static final String TOPIC = "payments";
 
+  /*
+   * CPU time is the steadier figure on a small shared machine: the rate moves with whatever else
+   * runs, the CPU a payment costs much less.
+   */
+  private static final com.sun.management.OperatingSystemMXBean PROCESS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
   /** What was sent: enough of the ledger to check the tables, without keeping the ledger. */
   record Load(long records, long payments, Map<String, BigDecimal> totals, double seconds) {}
 
@@ -147,7 +155,7 @@ public final class Benchmark implements Callable<Integer> {
 
   /** The pipeline's measurements. */
   record PipelineRun(CountingTables.Tally tally, long startedMillis, long endedMillis, long peakHeap, long steadyHeap,
-      long checkpointBytes, List<long[]> checkpointTimeline, boolean finished) {}
+      long checkpointBytes, List<long[]> checkpointTimeline, List<long[]> cpuTimeline, boolean finished) {}
 
   private PipelineRun runPipeline(LocalKafka kafka, CompletableFuture<Load> producing) throws Exception {
     System.gc();
@@ -176,6 +184,7 @@ public final class Benchmark implements Callable<Integer> {
       long deadline = started + timeoutMinutes * 60_000;
       long lastReport = started;
       List<long[]> checkpointTimeline = new ArrayList<>();
+      List<long[]> cpuTimeline = new ArrayList<>();
       long lastCheckpointPoll = 0;
       while (tally.arrived.get() < expected && System.currentTimeMillis() < deadline) {
         if (producing != null && producing.isCompletedExceptionally()) {
@@ -187,6 +196,7 @@ public final class Benchmark implements Callable<Integer> {
           throw new IllegalStateException("the pipeline ended " + running.join().getState() + " before every row arrived");
         }
         Thread.sleep(100);
+        cpuTimeline.add(new long[] {System.currentTimeMillis(), PROCESS.getProcessCpuTime()});
         if (runner == Runner.flink && System.currentTimeMillis() - lastCheckpointPoll >= 1_000) {
           lastCheckpointPoll = System.currentTimeMillis();
           long bytes = latestCheckpointBytes();
@@ -208,7 +218,8 @@ public final class Benchmark implements Callable<Integer> {
       long from = arrivals.length == 0 ? started : arrivals[arrivals.length / 10];
       long to = arrivals.length == 0 ? ended : arrivals[arrivals.length * 9 / 10];
       return new PipelineRun(
-          tally, started, ended, heap.peakBytes(), heap.steadyBytes(from, to), checkpointBytes, checkpointTimeline, finished);
+          tally, started, ended, heap.peakBytes(), heap.steadyBytes(from, to), checkpointBytes, checkpointTimeline,
+          cpuTimeline, finished);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.benchmarks;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -34,6 +35,41 @@ final class Report {
     int to = arrivals.length * 9 / 10;
     long millis = Math.max(1, arrivals[to] - arrivals[from]);
     return (to - from) * 1000.0 / millis;
+  }
+
+  /**
+   * The process's CPU time per payment over the same rows as {@link #sustainedPaymentsPerSecond},
+   * in microseconds, and the cores it kept busy meanwhile; null without samples. In backlog mode
+   * nothing else runs then but the embedded broker serving the pipeline's reads; with {@code
+   * --rate} the producer's CPU is in it too.
+   */
+  double[] cpuPerPayment() {
+    long[] arrivals = Benchmark.sortedArrivals(run.tally());
+    List<long[]> cpu = run.cpuTimeline();
+    if (arrivals.length < 10 || cpu.size() < 2) {
+      return null;
+    }
+    int from = arrivals.length / 10;
+    int to = arrivals.length * 9 / 10;
+    double cpuNanos = cpuAt(cpu, arrivals[to]) - cpuAt(cpu, arrivals[from]);
+    double wallNanos = Math.max(1, arrivals[to] - arrivals[from]) * 1e6;
+    return new double[] {cpuNanos / 1e3 / (to - from), cpuNanos / wallNanos};
+  }
+
+  /** CPU nanoseconds at {@code millis}, interpolated between the samples around it. */
+  private static double cpuAt(List<long[]> samples, long millis) {
+    long[] before = samples.get(0);
+    for (long[] sample : samples) {
+      if (sample[0] >= millis) {
+        if (sample[0] == before[0]) {
+          return sample[1];
+        }
+        double share = (double) (millis - before[0]) / (sample[0] - before[0]);
+        return before[1] + share * (sample[1] - before[1]);
+      }
+      before = sample;
+    }
+    return before[1];
   }
 
   /**
@@ -112,6 +148,9 @@ final class Report {
         settings.duplicateRate * 100, latencyMode ? "produced at " + settings.rate + " records/s during the run" : "loaded before the run");
     out.printf("pipeline               %,.0f payments/s sustained (10%%-90%% of rows); %,d rows in %.1f s from launch%n",
         sustained, run.tally().arrived.get(), (run.endedMillis() - run.startedMillis()) / 1000.0);
+    double[] cpu = cpuPerPayment();
+    out.printf("CPU                    %s%n", cpu == null ? "not sampled"
+        : String.format("%,.0f µs per payment (process CPU over the same rows), %.2f cores busy", cpu[0], cpu[1]));
     out.printf("baseline (plain Java)  %,.0f payments/s; pipeline / baseline = %.1f%%%n",
         baseline.paymentsPerSecond(), 100 * sustained / baseline.paymentsPerSecond());
     out.printf("latency p50/p95/p99    %s%n", latencyText(latency));
@@ -129,9 +168,10 @@ final class Report {
         everyPaymentArrived(), noneWrittenTwice(), run.tally().rowsWrittenAgain.get(), totalsExact(), baselineExact());
     out.printf("BENCHMARK: %s%n", invariantsHold() ? "PASS" : (run.finished() ? "FAIL" : "FAIL (timed out)"));
     out.println();
-    out.println("| runner | payments | mode | pipeline payments/s | baseline payments/s | ratio | p50 / p95 / p99 | heap peak / steady | state | invariants |");
-    out.printf("| %s | %,d | %s | %,.0f | %,.0f | %.1f%% | %s | %,d / %,d MiB | %s | %s |%n",
-        settings.runner, load.payments(), latencyMode ? settings.rate + " rec/s" : "backlog", sustained, baseline.paymentsPerSecond(),
+    out.println("| runner | payments | mode | pipeline payments/s | CPU µs / payment | baseline payments/s | ratio | p50 / p95 / p99 | heap peak / steady | state | invariants |");
+    out.printf("| %s | %,d | %s | %,.0f | %s | %,.0f | %.1f%% | %s | %,d / %,d MiB | %s | %s |%n",
+        settings.runner, load.payments(), latencyMode ? settings.rate + " rec/s" : "backlog", sustained,
+        cpu == null ? "-" : String.format("%,.0f", cpu[0]), baseline.paymentsPerSecond(),
         100 * sustained / baseline.paymentsPerSecond(),
         latency != null ? String.format("%,d / %,d / %,d ms", latency[0], latency[1], latency[2]) : "-",
         run.peakHeap() >> 20, run.steadyHeap() >> 20,

@@ -29,12 +29,16 @@ class BenchmarkFiguresTest {
   }
 
   private static Report report(CountingTables.Tally tally, long payments) {
+    return report(tally, payments, List.of());
+  }
+
+  private static Report report(CountingTables.Tally tally, long payments, List<long[]> cpuTimeline) {
     Benchmark settings = new Benchmark();
     settings.runner = Benchmark.Runner.flink;
     settings.rate = 500;
     Benchmark.Load load = new Benchmark.Load(payments + 50, payments, TOTALS, 1.0);
     PlainJavaBaseline.Result baseline = new PlainJavaBaseline.Result(payments + 50, payments, 50, TOTALS, 1_000_000_000L);
-    Benchmark.PipelineRun run = new Benchmark.PipelineRun(tally, 0, 7_000, 1L << 30, 1L << 28, 1L << 20, List.of(), true);
+    Benchmark.PipelineRun run = new Benchmark.PipelineRun(tally, 0, 7_000, 1L << 30, 1L << 28, 1L << 20, List.of(), cpuTimeline, true);
     return new Report(settings, load, baseline, run);
   }
 
@@ -48,6 +52,18 @@ class BenchmarkFiguresTest {
     // The first row arrived at 5,000 ms; row i was produced at 4,900 + i ms, so rows 100..999
     // count: latencies 200..1099 ms.
     assertArrayEquals(new long[] {649, 1054, 1090}, report(steadyArrivals(), 1_000).latencyPercentiles());
+  }
+
+  @Test
+  void cpuPerPaymentIsTheProcessCpuBetweenTheSameRowsAsTheRate() {
+    // One core busy until 6,000 ms, both after: rows 100..900 arrive from 5,200 to 6,800 ms, so
+    // 0.8 s + 2 x 0.8 s = 2.4 s of CPU for 800 payments.
+    List<long[]> cpu = List.of(new long[] {0, 0}, new long[] {6_000, 6_000_000_000L}, new long[] {8_000, 10_000_000_000L});
+
+    double[] perPayment = report(steadyArrivals(), 1_000, cpu).cpuPerPayment();
+
+    assertEquals(3_000.0, perPayment[0], 0.5);
+    assertEquals(1.5, perPayment[1], 0.001);
   }
 
   @Test
