@@ -454,6 +454,20 @@ public class FraudScoringTest {
   }
 
   @Test
+  public void testCopiesOfOneTransactionThatDeduplicationKeptApartAreEachScored() {
+    // Copies whose event times fall in different deduplication windows (one-minute windows here:
+    // 0:59.7 and 1:00.0) both get through. Both wait in the second ending at 1:00.0, and neither
+    // may replace the other there.
+    Payment first = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1).minus(Duration.millis(300)));
+    Payment copy = payment(2, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1));
+    PCollection<ScoredPayment> scored =
+        score(stream().addElements(onTime(first), onTime(copy)).advanceWatermarkToInfinity(), FraudScoring.create());
+
+    PAssert.that(scored).containsInAnyOrder(low(first), low(copy));
+    pipeline.run();
+  }
+
+  @Test
   public void testNothingEmittedBeforeWatermarkPassesOutOfOrder() {
     // The later payment arrives first and the watermark moves, but not past it: it is held until
     // the earlier one, which arrives next, has been released.
