@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.flink.util.FileUtils;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import picocli.CommandLine;
@@ -90,7 +90,7 @@ public final class Benchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    deleteRecursively(workDir);
+    FileUtils.deleteDirectory(workDir.toFile());
     try (LocalKafka kafka = LocalKafka.start(workDir.resolve("kafka"))) {
       kafka.createTopic(TOPIC, partitions);
       Load load;
@@ -287,15 +287,6 @@ public final class Benchmark implements Callable<Integer> {
     } catch (IOException | java.io.UncheckedIOException e) {
       // Flink deletes the previous checkpoint as a new one completes.
       return 0;
-    }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     }
   }
 }

@@ -14,11 +14,9 @@ import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Set;
-import java.util.stream.Stream;
+import org.apache.flink.util.FileUtils;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +46,7 @@ class FlinkLostCheckpointTest {
 
       run(kafka, tables, checkpoints, "first-run");
       Set<String> firstRun = TableFiles.read(tables).transactionIds();
-      deleteRecursively(checkpoints);
+      FileUtils.deleteDirectory(checkpoints.toFile());
       LocalPipeline.Outcome replay = run(kafka, tables, checkpoints, "after-state-loss");
       assertEquals(ledger.recordsSent(), replay.recordsRead(), "the replay read the whole topic again");
 
@@ -68,14 +66,5 @@ class FlinkLostCheckpointTest {
         FlinkLocalRuns.options(
             kafka, tables, checkpoints, 1_000, "--consumerGroup=" + group, "--startingOffsets=earliest");
     return LocalPipeline.run(options, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-  }
-
-  private static void deleteRecursively(Path root) throws Exception {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-    }
   }
 }
