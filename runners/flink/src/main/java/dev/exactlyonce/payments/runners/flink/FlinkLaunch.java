@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -169,7 +170,7 @@ public final class FlinkLaunch {
    * --savepointPath} to Flink only when submitting to a cluster, and has no option for managed
    * memory. Returns a directory whose configuration is the user's (if any) plus {@code settings}; a
    * setting the user's file already has is left as the user set it, except the savepoint to resume
-   * from, which this launch decides.
+   * from, which this launch decides and which replaces the user's.
    */
   static Path embeddedClusterConfiguration(@Nullable String userConfDir, Map<String, String> settings) {
     try {
@@ -182,11 +183,15 @@ public final class FlinkLaunch {
             .findFirst()
             .orElse(null);
       }
-      String existing = source == null ? "" : Files.readString(source) + System.lineSeparator();
-      StringBuilder configuration = new StringBuilder(existing);
+      List<String> existing = source == null ? List.of() : Files.readAllLines(source);
+      StringBuilder configuration = new StringBuilder();
+      // Flink's config.yaml parser refuses a key given twice: the savepoint replaces the user's line.
+      boolean resumes = settings.containsKey(SAVEPOINT_PATH_KEY);
+      existing.stream()
+          .filter(line -> !(resumes && setsKey(line, SAVEPOINT_PATH_KEY)))
+          .forEach(line -> configuration.append(line).append(System.lineSeparator()));
       settings.forEach((key, value) -> {
-        boolean userSetIt = existing.lines().anyMatch(line -> line.strip().startsWith(key + ":"));
-        if (key.equals(SAVEPOINT_PATH_KEY) || !userSetIt) {
+        if (key.equals(SAVEPOINT_PATH_KEY) || existing.stream().noneMatch(line -> setsKey(line, key))) {
           configuration.append(key).append(": ").append(value).append(System.lineSeparator());
         }
       });
@@ -198,6 +203,10 @@ public final class FlinkLaunch {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the embedded Flink cluster's configuration", e);
     }
+  }
+
+  private static boolean setsKey(String line, String key) {
+    return line.strip().startsWith(key + ":");
   }
 
   private static String[] withFlinkRunner(String[] args) {

@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +77,21 @@ class FlinkLaunchTest {
     String configuration = Files.readString(Path.of(options.getFlinkConfDir()).resolve("flink-conf.yaml"));
     assertTrue(configuration.startsWith("taskmanager.numberOfTaskSlots: 4"), configuration);
     assertTrue(configuration.contains("execution.savepoint.path: file:/savepoints/sp-1"), configuration);
+  }
+
+  @Test
+  void theSavepointToResumeFromReplacesOneTheUsersConfigurationNames() throws Exception {
+    Path userConf = Files.createDirectories(dir.resolve("conf-savepoint"));
+    Files.writeString(userConf.resolve("config.yaml"),
+        "execution.savepoint.path: file:/savepoints/old\ntaskmanager.numberOfTaskSlots: 4\n");
+
+    FlinkPipelineOptions options =
+        launched("--runner=FlinkRunner", "--flinkConfDir=" + userConf, "--savepointPath=file:/savepoints/sp-1");
+
+    // Flink's config.yaml parser refuses a key given twice.
+    Configuration loaded = GlobalConfiguration.loadConfiguration(options.getFlinkConfDir());
+    assertEquals("file:/savepoints/sp-1", loaded.toMap().get("execution.savepoint.path"));
+    assertEquals("4", loaded.toMap().get("taskmanager.numberOfTaskSlots"));
   }
 
   @Test
