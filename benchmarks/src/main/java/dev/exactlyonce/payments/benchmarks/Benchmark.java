@@ -117,8 +117,8 @@ public final class Benchmark implements Callable<Integer> {
   static final String TOPIC = "payments";
 
   /*
-   * CPU time is the steadier figure on a small shared machine: the rate moves with whatever else
-   * runs, the CPU a payment costs much less.
+   * This process's CPU time: other processes on a shared machine slow the rate but do not add to
+   * it. Identical runs on an idle machine still differ by up to a fifth in both.
    */
   private static final com.sun.management.OperatingSystemMXBean PROCESS =
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

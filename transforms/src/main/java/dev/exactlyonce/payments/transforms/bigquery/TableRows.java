@@ -118,7 +118,6 @@ public final class TableRows {
     }
   }
 
-
   private static void setIfPresent(TableRow row, String column, @Nullable Object value) {
     if (value != null) {
       row.set(column, value);

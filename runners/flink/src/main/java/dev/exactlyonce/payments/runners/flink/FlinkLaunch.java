@@ -61,7 +61,7 @@ public final class FlinkLaunch {
   public static final boolean DEFAULT_FASTER_COPY = true;
   /**
    * RocksDB's write buffers and block cache come out of Flink's managed memory, which the embedded
-   * cluster keeps at 128 MiB for all its slots: 100,000 payments ran at 1,036/s with it and 6,491/s
+   * cluster keeps at 128 MiB for all its slots: 100,000 payments ran at 1,036/s with it and 6,917/s
    * with 1 GiB (docs/benchmarks.md). A user's Flink configuration that sets it wins.
    */
   public static final String DEFAULT_EMBEDDED_MANAGED_MEMORY = "1g";
