@@ -6,7 +6,6 @@ import dev.exactlyonce.payments.local.kafka.LocalKafka;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
-import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 import dev.exactlyonce.payments.runners.flink.RetainedCheckpoints;
@@ -50,6 +49,10 @@ public final class Benchmark implements Callable<Integer> {
   @Option(names = "--runner", defaultValue = "flink", description = "direct or flink ([local]); default ${DEFAULT-VALUE}.")
   Runner runner;
 
+  @Option(names = "--stages", defaultValue = "all",
+      description = "How much of the graph runs: parse (read and parse), deduplicate (and deduplication), score (and fraud scoring), all (default).")
+  Stages stages = Stages.all;
+
   @Option(names = "--payments", defaultValue = "100000", description = "Unique payments (default ${DEFAULT-VALUE}).")
   int payments;
 
@@ -59,6 +62,10 @@ public final class Benchmark implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "0",
       description = "Records/s produced while the pipeline runs (latency mode); 0 loads the topic first (throughput mode).")
   int rate;
+
+  @Option(names = "--latency-warm-up-seconds", defaultValue = "30",
+      description = "With --rate, latency is also reported over the rows produced this long after the first row arrived (default ${DEFAULT-VALUE}).")
+  long latencyWarmUpSeconds = 30;
 
   @Option(names = "--event-rate", defaultValue = "10000",
       description = "Payments per second of event time: sets how many windows the load spans (default ${DEFAULT-VALUE}).")
@@ -166,7 +173,7 @@ public final class Benchmark implements Callable<Integer> {
     }
     PipelineConfig config = PipelineConfig.from(options);
     Pipeline pipeline = Pipeline.create(options);
-    PaymentsPipeline.fromKafka(pipeline, config, CountingTables.open(config.write().tables(), expected));
+    stages.build(pipeline, config, CountingTables.open(config.write().tables(), expected));
     CountingTables.Tally tally = CountingTables.tally();
 
     try (HeapSampler heap = new HeapSampler(250)) {

@@ -124,15 +124,23 @@ final class CountingTables extends FakeDatasetService {
 
   private static void arrived(Tally current, DynamicMessage row, long nowMillis) {
     Descriptors.Descriptor type = row.getDescriptorForType();
-    String id = (String) row.getField(type.findFieldByName("transaction_id"));
-    if (!current.transactionIds.add(id)) {
+    arrived(
+        current,
+        (String) row.getField(type.findFieldByName("transaction_id")),
+        BigDecimalByteStringEncoder.decodeNumericByteString((ByteString) row.getField(type.findFieldByName("amount"))),
+        (String) row.getField(type.findFieldByName("currency")),
+        (Long) row.getField(type.findFieldByName("received_at")) / 1000,
+        nowMillis);
+  }
+
+  /** Records one payment row's arrival; a transaction seen before counts as written again. */
+  static void arrived(
+      Tally current, String transactionId, BigDecimal amount, String currency, long producedMillis, long nowMillis) {
+    if (!current.transactionIds.add(transactionId)) {
       current.rowsWrittenAgain.incrementAndGet();
       return;
     }
-    BigDecimal amount =
-        BigDecimalByteStringEncoder.decodeNumericByteString((ByteString) row.getField(type.findFieldByName("amount")));
-    current.totals.merge((String) row.getField(type.findFieldByName("currency")), amount, BigDecimal::add);
-    long producedMillis = (Long) row.getField(type.findFieldByName("received_at")) / 1000;
+    current.totals.merge(currency, amount, BigDecimal::add);
     int index = current.arrived.getAndIncrement();
     if (index < current.arrivalMillis.length()) {
       current.arrivalMillis.set(index, nowMillis);

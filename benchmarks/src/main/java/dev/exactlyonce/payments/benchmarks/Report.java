@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -78,6 +79,14 @@ final class Report {
    * pipeline.
    */
   long[] latencyPercentiles() {
+    return latencyPercentiles(0);
+  }
+
+  /**
+   * As {@link #latencyPercentiles()}, over the rows produced at least {@code warmUpMillis} after
+   * the first row arrived: a long-running job's latency, without the catching up after its start.
+   */
+  long[] latencyPercentiles(long warmUpMillis) {
     int n = Math.min(run.tally().arrived.get(), run.tally().latencyMillis.length());
     long firstArrival = Long.MAX_VALUE;
     for (int i = 0; i < n; i++) {
@@ -87,7 +96,7 @@ final class Report {
     int kept = 0;
     for (int i = 0; i < n; i++) {
       long latency = run.tally().latencyMillis.get(i);
-      if (run.tally().arrivalMillis.get(i) - latency >= firstArrival) {
+      if (run.tally().arrivalMillis.get(i) - latency >= firstArrival + warmUpMillis) {
         latencies[kept++] = latency;
       }
     }
@@ -97,6 +106,21 @@ final class Report {
       return null;
     }
     return new long[] {at(latencies, 0.50), at(latencies, 0.95), at(latencies, 0.99)};
+  }
+
+  /**
+   * The worst production-to-row latency among the rows that arrived in each span of {@code
+   * spanMillis} since launch, keyed by the span's start: a stall shows as a peak, and its period
+   * says whether checkpoints (every 10 s) or closing windows (every window size) cause it.
+   */
+  SortedMap<Long, Long> worstLatencyBySpan(long spanMillis) {
+    int n = Math.min(run.tally().arrived.get(), run.tally().latencyMillis.length());
+    SortedMap<Long, Long> worst = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      long sinceLaunch = run.tally().arrivalMillis.get(i) - run.startedMillis();
+      worst.merge(sinceLaunch - Math.floorMod(sinceLaunch, spanMillis), run.tally().latencyMillis.get(i), Math::max);
+    }
+    return worst;
   }
 
   private String latencyText(long[] latency) {
@@ -110,6 +134,13 @@ final class Report {
         latency[0], latency[1], latency[2]);
   }
 
+  private String warmedLatencyText(long[] warmed) {
+    return warmed == null
+        ? "not measured: produce for longer than the warm-up"
+        : String.format("%,d / %,d / %,d ms (rows produced %d s or more after the first row arrived)",
+            warmed[0], warmed[1], warmed[2], settings.latencyWarmUpSeconds);
+  }
+
   private static long at(long[] sorted, double quantile) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
   }
@@ -118,8 +149,9 @@ final class Report {
     return run.tally().transactionIds.size() == load.payments();
   }
 
+  /** Always true where nothing deduplicates ({@code --stages=parse}): there copies arrive twice. */
   boolean noneWrittenTwice() {
-    return run.tally().rowsWrittenAgain.get() == 0;
+    return !settings.stages.deduplicates() || run.tally().rowsWrittenAgain.get() == 0;
   }
 
   boolean totalsExact() {
@@ -139,11 +171,16 @@ final class Report {
     return run.finished() && everyPaymentArrived() && noneWrittenTwice() && totalsExact() && baselineExact();
   }
 
+  private String runnerAndStages() {
+    return settings.stages == Stages.all ? settings.runner.name() : settings.runner + ", up to " + settings.stages;
+  }
+
   void print(PrintStream out) {
     double sustained = sustainedPaymentsPerSecond();
     long[] latency = latencyPercentiles();
+    long[] warmed = latencyPercentiles(settings.latencyWarmUpSeconds * 1000);
     boolean latencyMode = settings.rate > 0;
-    out.printf("runner                 %s%n", settings.runner);
+    out.printf("runner                 %s%n", runnerAndStages());
     out.printf("load                   %,d payments, %,d records (duplicate rate %.0f%%), %s%n", load.payments(), load.records(),
         settings.duplicateRate * 100, latencyMode ? "produced at " + settings.rate + " records/s during the run" : "loaded before the run");
     out.printf("pipeline               %,.0f payments/s sustained (10%%-90%% of rows); %,d rows in %.1f s from launch%n",
@@ -154,6 +191,12 @@ final class Report {
     out.printf("baseline (plain Java)  %,.0f payments/s; pipeline / baseline = %.1f%%%n",
         baseline.paymentsPerSecond(), 100 * sustained / baseline.paymentsPerSecond());
     out.printf("latency p50/p95/p99    %s%n", latencyText(latency));
+    if (latencyMode) {
+      out.printf("  after warm-up        %s%n", warmedLatencyText(warmed));
+      StringBuilder spans = new StringBuilder();
+      worstLatencyBySpan(5_000).forEach((start, worst) -> spans.append(String.format(" %ds:%,dms", start / 1000, worst)));
+      out.printf("worst latency per 5 s %s%n", spans);
+    }
     out.printf("heap                   peak %,d MiB, steady (used after GC, median) %,d MiB%n",
         run.peakHeap() >> 20, run.steadyHeap() >> 20);
     out.printf("checkpointed state     %s%n", run.checkpointBytes() < 0 ? "n/a (DirectRunner keeps no checkpoints)"
@@ -165,15 +208,17 @@ final class Report {
     }
     out.printf("rows by table          %s%n", new TreeMap<>(run.tally().rowsByTable));
     out.printf("invariants             every payment arrived: %s; none written twice: %s (%d again); totals exact: %s; baseline exact: %s%n",
-        everyPaymentArrived(), noneWrittenTwice(), run.tally().rowsWrittenAgain.get(), totalsExact(), baselineExact());
+        everyPaymentArrived(), settings.stages.deduplicates() ? noneWrittenTwice() : "not checked, nothing deduplicates",
+        run.tally().rowsWrittenAgain.get(), totalsExact(), baselineExact());
     out.printf("BENCHMARK: %s%n", invariantsHold() ? "PASS" : (run.finished() ? "FAIL" : "FAIL (timed out)"));
     out.println();
-    out.println("| runner | payments | mode | pipeline payments/s | CPU µs / payment | baseline payments/s | ratio | p50 / p95 / p99 | heap peak / steady | state | invariants |");
-    out.printf("| %s | %,d | %s | %,.0f | %s | %,.0f | %.1f%% | %s | %,d / %,d MiB | %s | %s |%n",
-        settings.runner, load.payments(), latencyMode ? settings.rate + " rec/s" : "backlog", sustained,
+    out.println("| runner | payments | mode | pipeline payments/s | CPU µs / payment | baseline payments/s | ratio | p50 / p95 / p99 | the same after warm-up | heap peak / steady | state | invariants |");
+    out.printf("| %s | %,d | %s | %,.0f | %s | %,.0f | %.1f%% | %s | %s | %,d / %,d MiB | %s | %s |%n",
+        runnerAndStages(), load.payments(), latencyMode ? settings.rate + " rec/s" : "backlog", sustained,
         cpu == null ? "-" : String.format("%,.0f", cpu[0]), baseline.paymentsPerSecond(),
         100 * sustained / baseline.paymentsPerSecond(),
         latency != null ? String.format("%,d / %,d / %,d ms", latency[0], latency[1], latency[2]) : "-",
+        warmed != null && latencyMode ? String.format("%,d / %,d / %,d ms", warmed[0], warmed[1], warmed[2]) : "-",
         run.peakHeap() >> 20, run.steadyHeap() >> 20,
         run.checkpointBytes() < 0 ? "-" : String.format("%,d KiB", run.checkpointBytes() >> 10),
         invariantsHold() ? "PASS" : "FAIL");

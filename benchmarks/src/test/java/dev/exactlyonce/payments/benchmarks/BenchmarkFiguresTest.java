@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
@@ -29,12 +30,21 @@ class BenchmarkFiguresTest {
   }
 
   private static Report report(CountingTables.Tally tally, long payments) {
-    return report(tally, payments, List.of());
+    return report(tally, payments, List.of(), Stages.all);
   }
 
   private static Report report(CountingTables.Tally tally, long payments, List<long[]> cpuTimeline) {
+    return report(tally, payments, cpuTimeline, Stages.all);
+  }
+
+  private static Report report(CountingTables.Tally tally, long payments, Stages stages) {
+    return report(tally, payments, List.of(), stages);
+  }
+
+  private static Report report(CountingTables.Tally tally, long payments, List<long[]> cpuTimeline, Stages stages) {
     Benchmark settings = new Benchmark();
     settings.runner = Benchmark.Runner.flink;
+    settings.stages = stages;
     settings.rate = 500;
     Benchmark.Load load = new Benchmark.Load(payments + 50, payments, TOTALS, 1.0);
     PlainJavaBaseline.Result baseline = new PlainJavaBaseline.Result(payments + 50, payments, 50, TOTALS, 1_000_000_000L);
@@ -52,6 +62,21 @@ class BenchmarkFiguresTest {
     // The first row arrived at 5,000 ms; row i was produced at 4,900 + i ms, so rows 100..999
     // count: latencies 200..1099 ms.
     assertArrayEquals(new long[] {649, 1054, 1090}, report(steadyArrivals(), 1_000).latencyPercentiles());
+  }
+
+  @Test
+  void latencyAfterWarmUpCountsOnlyRowsProducedThatLongAfterTheFirstRowArrived() {
+    // Produced at 4,900 + i ms; 200 ms after the first arrival (5,000 ms) leaves rows 300..999:
+    // latencies 400..1099 ms.
+    assertArrayEquals(new long[] {749, 1064, 1092}, report(steadyArrivals(), 1_000).latencyPercentiles(200));
+    assertNull(report(steadyArrivals(), 1_000).latencyPercentiles(10_000));
+  }
+
+  @Test
+  void worstLatencyIsTakenPerSpanOfArrivalsSinceLaunch() {
+    // Rows 0..499 arrive in the sixth second after launch (latencies up to 599 ms), rows 500..999 in
+    // the seventh (up to 1,099 ms).
+    assertEquals(Map.of(5_000L, 599L, 6_000L, 1_099L), report(steadyArrivals(), 1_000).worstLatencyBySpan(1_000));
   }
 
   @Test
@@ -76,6 +101,15 @@ class BenchmarkFiguresTest {
     CountingTables.Tally wrongTotals = steadyArrivals();
     wrongTotals.totals.put("USD", new BigDecimal("10.01"));
     assertFalse(report(wrongTotals, 1_000).invariantsHold(), "totals off by a cent");
+  }
+
+  @Test
+  void withoutDeduplicationCopiesArriveTwiceButEveryPaymentAndTheTotalsStillCount() {
+    CountingTables.Tally copiesArrived = steadyArrivals();
+    copiesArrived.rowsWrittenAgain.addAndGet(50);
+    assertTrue(report(copiesArrived, 1_000, Stages.parse).invariantsHold());
+    assertFalse(report(copiesArrived, 1_000, Stages.deduplicate).invariantsHold(), "a copy through deduplication");
+    assertFalse(report(steadyArrivals(), 1_001, Stages.parse).invariantsHold(), "a payment missing");
   }
 
   @Test

@@ -17,7 +17,7 @@ public interface ProcessingOptions extends PipelineOptions {
 
   @Description(
       "Size in seconds of the event-time windows deduplication runs in; the horizon's precision.")
-  @Default.Long(60)
+  @Default.Long(10)
   Long getDedupWindowSeconds();
 
   void setDedupWindowSeconds(Long value);

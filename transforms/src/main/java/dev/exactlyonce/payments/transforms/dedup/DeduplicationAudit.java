@@ -3,14 +3,16 @@ package dev.exactlyonce.payments.transforms.dedup;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.SchemaCoders;
+import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -25,17 +27,36 @@ import org.joda.time.Instant;
  * duplicates_dropped} counter rises as copies arrive.
  *
  * <p>Input: payments keyed by transaction id, already in their deduplication windows. Each is cut
- * down to a one-copy {@link DuplicateAudit} before the stage keyed by transaction id, so the
- * exchange into it and its state carry a few fields rather than whole payments with their raw
- * records.
+ * down to a one-copy {@link DuplicateAudit} and keyed by a {@link #withShards shard} of its
+ * transaction id, not by the id itself: the counts of a shard's transactions live in one map per
+ * window, expired by one timer. Keyed by transaction id, every payment left a window-expiry timer
+ * of its own, which the DirectRunner scans on every step and fires as a bundle of its own.
  */
 public final class DeduplicationAudit
     extends PTransform<PCollection<KV<String, Payment>>, PCollection<DuplicateAudit>> {
 
-  private DeduplicationAudit() {}
+  /**
+   * Enough keys to spread over Flink's 128 default key groups and a Dataflow job's workers, few
+   * enough that each key's map holds many transactions.
+   */
+  public static final int DEFAULT_SHARDS = 256;
+
+  private final int shards;
+
+  private DeduplicationAudit(int shards) {
+    if (shards < 1) {
+      throw new IllegalArgumentException("audit shards must be at least 1, was " + shards);
+    }
+    this.shards = shards;
+  }
 
   public static DeduplicationAudit create() {
-    return new DeduplicationAudit();
+    return new DeduplicationAudit(DEFAULT_SHARDS);
+  }
+
+  /** How many keys the transactions are spread over: the stage's parallelism. */
+  public DeduplicationAudit withShards(int shards) {
+    return new DeduplicationAudit(shards);
   }
 
   @Override
@@ -43,21 +64,32 @@ public final class DeduplicationAudit
     Coder<DuplicateAudit> auditCoder =
         SchemaCoders.of(windowedPayments.getPipeline(), DuplicateAudit.class);
     return windowedPayments
-        .apply("OneCopySeen", ParDo.of(new OneCopySeenFn()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), auditCoder))
+        .apply("OneCopySeen", ParDo.of(new OneCopySeenFn(shards)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), auditCoder))
         .apply("CountCopies", ParDo.of(new CountCopiesFn(auditCoder)))
         .setCoder(auditCoder);
   }
 
+  /** The shard of a transaction: {@link String#hashCode()} is specified, so every JVM agrees. */
+  static int shardOf(String transactionId, int shards) {
+    return Math.floorMod(transactionId.hashCode(), shards);
+  }
+
   private static final class OneCopySeenFn
-      extends DoFn<KV<String, Payment>, KV<String, DuplicateAudit>> {
+      extends DoFn<KV<String, Payment>, KV<Integer, DuplicateAudit>> {
+    private final int shards;
+
+    OneCopySeenFn(int shards) {
+      this.shards = shards;
+    }
+
     @ProcessElement
     public void process(
-        @Element KV<String, Payment> element, OutputReceiver<KV<String, DuplicateAudit>> out) {
+        @Element KV<String, Payment> element, OutputReceiver<KV<Integer, DuplicateAudit>> out) {
       Payment copy = element.getValue();
       out.output(
           KV.of(
-              element.getKey(),
+              shardOf(element.getKey(), shards),
               DuplicateAudit.of(
                   copy.getTransactionId(),
                   copy.getEventTime(),
@@ -68,37 +100,39 @@ public final class DeduplicationAudit
   }
 
   private static final class CountCopiesFn
-      extends DoFn<KV<String, DuplicateAudit>, DuplicateAudit> {
-    private static final String SO_FAR = "soFar";
+      extends DoFn<KV<Integer, DuplicateAudit>, DuplicateAudit> {
+    private static final String SEEN = "seen";
 
-    @StateId(SO_FAR)
-    private final StateSpec<ValueState<DuplicateAudit>> soFarSpec;
+    @StateId(SEEN)
+    private final StateSpec<MapState<String, DuplicateAudit>> seenSpec;
 
     private final Counter duplicates =
         Metrics.counter(DeduplicatePayments.class, "duplicates_dropped");
 
     CountCopiesFn(Coder<DuplicateAudit> auditCoder) {
-      this.soFarSpec = StateSpecs.value(auditCoder);
+      this.seenSpec = StateSpecs.map(StringUtf8Coder.of(), auditCoder);
     }
 
     @ProcessElement
     public void process(
-        @Element KV<String, DuplicateAudit> element,
-        @StateId(SO_FAR) ValueState<DuplicateAudit> soFar) {
+        @Element KV<Integer, DuplicateAudit> element,
+        @StateId(SEEN) MapState<String, DuplicateAudit> seen) {
       DuplicateAudit copy = element.getValue();
-      DuplicateAudit seen = soFar.read();
-      if (seen == null) {
-        soFar.write(copy);
+      String transactionId = copy.getTransactionId();
+      DuplicateAudit before = seen.get(transactionId).read();
+      if (before == null) {
+        seen.put(transactionId, copy);
         return;
       }
       duplicates.inc();
-      soFar.write(
+      seen.put(
+          transactionId,
           DuplicateAudit.of(
-              seen.getTransactionId(),
-              seen.getEventTime(),
-              earlier(seen.getFirstSeenAt(), copy.getFirstSeenAt()),
-              later(seen.getLastSeenAt(), copy.getLastSeenAt()),
-              seen.getDuplicateCopies() + copy.getDuplicateCopies() + 1));
+              transactionId,
+              before.getEventTime(),
+              earlier(before.getFirstSeenAt(), copy.getFirstSeenAt()),
+              later(before.getLastSeenAt(), copy.getLastSeenAt()),
+              before.getDuplicateCopies() + copy.getDuplicateCopies() + 1));
     }
 
     private static Instant earlier(Instant a, Instant b) {
@@ -111,10 +145,11 @@ public final class DeduplicationAudit
 
     @OnWindowExpiration
     public void onWindowClosed(
-        @StateId(SO_FAR) ValueState<DuplicateAudit> soFar, OutputReceiver<DuplicateAudit> out) {
-      DuplicateAudit seen = soFar.read();
-      if (seen != null && seen.getDuplicateCopies() > 0) {
-        out.output(seen);
+        @StateId(SEEN) MapState<String, DuplicateAudit> seen, OutputReceiver<DuplicateAudit> out) {
+      for (Map.Entry<String, DuplicateAudit> transaction : seen.entries().read()) {
+        if (transaction.getValue().getDuplicateCopies() > 0) {
+          out.output(transaction.getValue());
+        }
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.transforms.fraud;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -50,7 +51,7 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
 
   /** The default deduplication horizon plus its window: the latest a payment gets through. */
   public static final Duration DEFAULT_LATENESS =
-      Duration.standardHours(1).plus(Duration.standardMinutes(1));
+      DeduplicatePayments.DEFAULT_HORIZON.plus(DeduplicatePayments.DEFAULT_WINDOW_SIZE);
 
   private final FraudRules rules;
   private final Duration lateness;

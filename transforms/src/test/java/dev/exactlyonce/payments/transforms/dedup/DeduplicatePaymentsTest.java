@@ -4,6 +4,7 @@ import static dev.exactlyonce.payments.transforms.TestEvents.T0;
 import static dev.exactlyonce.payments.transforms.TestEvents.payment;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
@@ -207,6 +208,42 @@ public class DeduplicatePaymentsTest {
     PAssert.that(result.get(DeduplicatePayments.AUDIT))
         .containsInAnyOrder(DuplicateAudit.of("tx-1", T0, T0, retryTime, 1));
     pipeline.run();
+  }
+
+  @Test
+  public void testAuditKeepsTransactionsThatShareAShardApart() {
+    // One shard: every transaction's count lives in the same map, in two windows. The test
+    // payments were all received at T0.
+    Instant halfHourLater = T0.plus(Duration.standardMinutes(30));
+    Instant secondTime = second.getEventTime();
+    PCollectionTuple result =
+        pipeline
+            .apply(
+                stream()
+                    .addElements(onTime(first), onTime(second), onTime(payment(10, "tx-3", "7.00", "USD", T0)))
+                    .addElements(onTime(firstCopy), onTime(payment(12, "tx-2", "25.50", "EUR", secondTime)))
+                    .addElements(onTime(payment(13, "tx-2", "25.50", "EUR", secondTime)))
+                    .advanceWatermarkTo(halfHourLater)
+                    .addElements(
+                        onTime(payment(11, "tx-4", "8.00", "EUR", halfHourLater)),
+                        onTime(payment(14, "tx-4", "8.00", "EUR", halfHourLater)))
+                    .advanceWatermarkToInfinity())
+            .apply(DeduplicatePayments.create().withHorizon(HORIZON).withAuditShards(1));
+
+    PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE)))
+        .containsInAnyOrder("tx-1", "tx-2", "tx-3", "tx-4");
+    PAssert.that(result.get(DeduplicatePayments.AUDIT))
+        .containsInAnyOrder(
+            DuplicateAudit.of("tx-1", T0, T0, T0, 1),
+            DuplicateAudit.of("tx-2", secondTime, T0, T0, 2),
+            DuplicateAudit.of("tx-4", halfHourLater, T0, T0, 1));
+    pipeline.run();
+  }
+
+  @Test
+  public void testAuditShardsMustBePositive() {
+    assertThrows(
+        IllegalArgumentException.class, () -> DeduplicatePayments.create().withAuditShards(0));
   }
 
   private static long counter(PipelineResult result, String name) {

@@ -1,0 +1,74 @@
+package dev.exactlyonce.payments.benchmarks;
+
+import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
+import dev.exactlyonce.payments.pipeline.PipelineConfig;
+import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
+import dev.exactlyonce.payments.transforms.parse.ParsePayments;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
+
+/**
+ * How much of the pipeline a benchmark runs. The shorter graphs end in a step that counts each
+ * payment as it would be written, so the same figures and invariants apply; run one after the
+ * other, they show what each part of the graph costs per payment on the runner.
+ */
+enum Stages {
+  /** Kafka read and JSON parse: every copy arrives, duplicates included. */
+  parse,
+  /** Kafka read, parse and deduplication with its audit: the stages the product fixes. */
+  deduplicate,
+  /** And fraud scoring: everything but the metrics and the writes to BigQuery. */
+  score,
+  /** The whole production graph, through BigQueryIO's Storage Write API to the counting tables. */
+  all;
+
+  /** Whether a payment counted twice breaks the invariants: only where something deduplicates. */
+  boolean deduplicates() {
+    return this != parse;
+  }
+
+  void build(Pipeline pipeline, PipelineConfig config, BigQueryServices tables) {
+    if (this == all) {
+      PaymentsPipeline.fromKafka(pipeline, config, tables);
+      return;
+    }
+    PCollection<Payment> payments =
+        pipeline
+            .apply("ReadFromKafka", PaymentsPipeline.readFromKafka(config))
+            .apply("ParsePayments", ParsePayments.create())
+            .get(ParsePayments.PAYMENTS);
+    if (this != parse) {
+      payments =
+          payments.apply("DeduplicatePayments", config.deduplicate()).get(DeduplicatePayments.UNIQUE);
+    }
+    if (this == score) {
+      payments =
+          payments
+              .apply("FraudScoring", config.fraudScoring())
+              .apply("ScoredPayments", MapElements.into(TypeDescriptor.of(Payment.class)).via(ScoredPayment::getPayment))
+              .setCoder(payments.getCoder());
+    }
+    payments.apply("CountArrivals", ParDo.of(new CountArrivalsFn()));
+  }
+
+  /** Counts payments where the tables would receive their rows; same process, so same tally. */
+  private static final class CountArrivalsFn extends DoFn<Payment, Void> {
+    @ProcessElement
+    public void process(@Element Payment payment) {
+      CountingTables.arrived(
+          CountingTables.tally(),
+          payment.getTransactionId(),
+          payment.getAmount(),
+          payment.getCurrency(),
+          payment.getReceivedAt().getMillis(),
+          System.currentTimeMillis());
+    }
+  }
+}
