@@ -195,7 +195,7 @@ final class Report {
       out.printf("  after warm-up        %s%n", warmedLatencyText(warmed));
       StringBuilder spans = new StringBuilder();
       worstLatencyBySpan(5_000).forEach((start, worst) -> spans.append(String.format(" %ds:%,dms", start / 1000, worst)));
-      out.printf("worst latency per 5 s %s%n", spans);
+      out.printf("worst latency per 5 s  %s%n", spans.toString().trim());
     }
     out.printf("heap                   peak %,d MiB, steady (used after GC, median) %,d MiB%n",
         run.peakHeap() >> 20, run.steadyHeap() >> 20);

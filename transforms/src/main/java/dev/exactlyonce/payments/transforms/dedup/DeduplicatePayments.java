@@ -65,9 +65,9 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
   public static final Duration DEFAULT_HORIZON = Duration.standardHours(1);
   /**
    * Every transaction of a window is forgotten at once when it closes, and the runner stalls while
-   * it fires their timers: with ten seconds' worth of payments at a time, no row waited more than
-   * 2.5 s at 10,000 payments/s on 2 cores, where a minute's worth held rows back for 7 s
-   * (docs/benchmarks.md).
+   * it fires their timers: with ten seconds' worth of payments at a time, once the job had warmed
+   * up, no row waited more than 2.5 s at 10,000 payments/s on 2 cores, where a minute's worth held
+   * rows back for 7 s (docs/benchmarks.md).
    */
   public static final Duration DEFAULT_WINDOW_SIZE = Duration.standardSeconds(10);
 

@@ -36,8 +36,9 @@ public final class DeduplicationAudit
     extends PTransform<PCollection<KV<String, Payment>>, PCollection<DuplicateAudit>> {
 
   /**
-   * Enough keys to spread over Flink's 128 default key groups and a Dataflow job's workers, few
-   * enough that each key's map holds many transactions.
+   * Twice Flink's default 128 key groups, so a few subtasks get close to even shares (hashed into
+   * key groups, about 17 of them get no shard); few enough that each key's map holds many
+   * transactions. A job spread over many more subtasks wants more shards.
    */
   public static final int DEFAULT_SHARDS = 256;
 
@@ -66,7 +67,9 @@ public final class DeduplicationAudit
     return windowedPayments
         .apply("OneCopySeen", ParDo.of(new OneCopySeenFn(shards)))
         .setCoder(KvCoder.of(VarIntCoder.of(), auditCoder))
-        .apply("CountCopies", ParDo.of(new CountCopiesFn(auditCoder)))
+        // Named apart from the step keyed by transaction id it replaced, so Flink refuses to restore
+        // that step's state into this one (README, "Resuming after a crash").
+        .apply("CountCopiesByShard", ParDo.of(new CountCopiesFn(auditCoder)))
         .setCoder(auditCoder);
   }
 

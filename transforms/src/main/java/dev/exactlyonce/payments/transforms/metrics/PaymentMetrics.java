@@ -4,6 +4,7 @@ import dev.exactlyonce.payments.model.RiskLevel;
 import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
+import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -41,7 +42,7 @@ public final class PaymentMetrics
 
   public static final Duration DEFAULT_WINDOW_SIZE = Duration.standardMinutes(1);
   public static final Duration DEFAULT_ALLOWED_LATENESS =
-      Duration.standardHours(1).plus(Duration.standardMinutes(1));
+      DeduplicatePayments.DEFAULT_HORIZON.plus(DeduplicatePayments.DEFAULT_WINDOW_SIZE);
   /** BigQuery NUMERIC's scale. */
   static final int AVERAGE_SCALE = 9;
 

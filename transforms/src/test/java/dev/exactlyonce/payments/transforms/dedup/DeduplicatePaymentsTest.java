@@ -212,8 +212,8 @@ public class DeduplicatePaymentsTest {
 
   @Test
   public void testAuditKeepsTransactionsThatShareAShardApart() {
-    // One shard: every transaction's count lives in the same map, in two windows. The test
-    // payments were all received at T0.
+    // One shard: every transaction's count lives in one map per window, here three windows (T0,
+    // T0 + 20 s, T0 + 30 min). The test payments were all received at T0.
     Instant halfHourLater = T0.plus(Duration.standardMinutes(30));
     Instant secondTime = second.getEventTime();
     PCollectionTuple result =

@@ -455,8 +455,8 @@ public class FraudScoringTest {
 
   @Test
   public void testCopiesOfOneTransactionThatDeduplicationKeptApartAreEachScored() {
-    // Copies whose event times fall in different deduplication windows (0:59.7 and 1:00.0, either
-    // side of a window boundary) both get through. Both wait in the second ending at 1:00.0, and neither
+    // Copies whose event times fall in different deduplication windows (0:59.7 and 1:00.0,
+    // either side of a window boundary) both get through. Both wait in the second ending at 1:00.0, and neither
     // may replace the other there.
     Payment first = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1).minus(Duration.millis(300)));
     Payment copy = payment(2, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1));
