@@ -51,8 +51,7 @@ public final class PipelineConfig {
     atLeast("failOnceAfterPayments", options.getFailOnceAfterPayments(), 0);
     int velocityMax = (int) atLeast("velocityMaxPayments", options.getVelocityMaxPayments() == null ? null : options.getVelocityMaxPayments().longValue(), 1);
     Duration velocityWindow = Duration.standardMinutes(atLeast("velocityWindowMinutes", options.getVelocityWindowMinutes(), 1));
-    // A payment can reach scoring and metrics as late as the deduplication horizon plus its window.
-    Duration lateness = horizon.plus(dedupWindow);
+    Duration lateness = deduplicate.latestPassThrough();
     fraudScoring =
         FraudScoring.create()
             .withRules(FraudRules.defaults().withAmountThresholds(medium, high).withVelocity(velocityMax, velocityWindow))

@@ -112,6 +112,15 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
     return new DeduplicatePayments(horizon, windowSize, audit.withShards(shards));
   }
 
+  /**
+   * How far behind the watermark a payment can still come out on {@link #UNIQUE}: a copy is
+   * compared, and the first let through, until its window closes, up to the horizon plus a window
+   * after its event time. Later stages keep their state that long.
+   */
+  public Duration latestPassThrough() {
+    return horizon.plus(windowSize);
+  }
+
   /** The windows this transform deduplicates in. */
   public EventTimeWindows<KV<String, Payment>> windows() {
     return EventTimeWindows.<KV<String, Payment>>of(

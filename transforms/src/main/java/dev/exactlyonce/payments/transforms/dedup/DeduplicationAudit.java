@@ -74,7 +74,7 @@ public final class DeduplicationAudit
   }
 
   /** The shard of a transaction: {@link String#hashCode()} is specified, so every JVM agrees. */
-  static int shardOf(String transactionId, int shards) {
+  private static int shardOf(String transactionId, int shards) {
     return Math.floorMod(transactionId.hashCode(), shards);
   }
 

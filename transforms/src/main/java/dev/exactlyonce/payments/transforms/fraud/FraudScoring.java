@@ -50,8 +50,7 @@ import org.joda.time.Instant;
 public final class FraudScoring extends PTransform<PCollection<Payment>, PCollection<ScoredPayment>> {
 
   /** The default deduplication horizon plus its window: the latest a payment gets through. */
-  public static final Duration DEFAULT_LATENESS =
-      DeduplicatePayments.DEFAULT_HORIZON.plus(DeduplicatePayments.DEFAULT_WINDOW_SIZE);
+  public static final Duration DEFAULT_LATENESS = DeduplicatePayments.create().latestPassThrough();
 
   private final FraudRules rules;
   private final Duration lateness;

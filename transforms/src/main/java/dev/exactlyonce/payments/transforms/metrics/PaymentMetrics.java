@@ -42,7 +42,7 @@ public final class PaymentMetrics
 
   public static final Duration DEFAULT_WINDOW_SIZE = Duration.standardMinutes(1);
   public static final Duration DEFAULT_ALLOWED_LATENESS =
-      DeduplicatePayments.DEFAULT_HORIZON.plus(DeduplicatePayments.DEFAULT_WINDOW_SIZE);
+      DeduplicatePayments.create().latestPassThrough();
   /** BigQuery NUMERIC's scale. */
   static final int AVERAGE_SCALE = 9;
 

@@ -241,6 +241,16 @@ public class DeduplicatePaymentsTest {
   }
 
   @Test
+  public void testLatestPassThroughIsTheHorizonPlusAWindow() {
+    assertEquals(
+        Duration.standardMinutes(30).plus(Duration.standardSeconds(20)),
+        DeduplicatePayments.create()
+            .withHorizon(Duration.standardMinutes(30))
+            .withWindowSize(Duration.standardSeconds(20))
+            .latestPassThrough());
+  }
+
+  @Test
   public void testAuditShardsMustBePositive() {
     assertThrows(
         IllegalArgumentException.class, () -> DeduplicatePayments.create().withAuditShards(0));
