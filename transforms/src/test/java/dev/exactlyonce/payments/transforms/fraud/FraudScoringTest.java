@@ -435,7 +435,10 @@ public class FraudScoringTest {
   @Test
   public void testPaymentsOfOneSecondReleasedTogetherOnceTheWatermarkPassesThatSecond() {
     // Payments wait in one-second buckets: a watermark inside the second releases nothing of it,
-    // the watermark at the second's end releases all of it, and nothing of the next second.
+    // a watermark just past the second's end releases all of it, and nothing of the next second.
+    // Just past, not at: a timer fires once the watermark has passed its time, and were both
+    // buckets released by the last step, their two releases could reach the regrouping in either
+    // order.
     Instant second = minutes(1);
     Payment a = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(200)));
     Payment b = payment(2, "tx-b", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(700)));
@@ -445,7 +448,7 @@ public class FraudScoringTest {
             stream()
                 .addElements(onTime(a), onTime(b), onTime(c))
                 .advanceWatermarkTo(second.plus(Duration.millis(800)))
-                .advanceWatermarkTo(second.plus(Duration.millis(1_000)))
+                .advanceWatermarkTo(second.plus(Duration.millis(1_001)))
                 .advanceWatermarkToInfinity(),
             FraudScoring.create());
 
