@@ -29,7 +29,10 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Loads the embedded Kafka with simulated payments (with duplicates), runs a plain-Java consumer
@@ -90,6 +93,8 @@ public final class Benchmark implements Callable<Integer> {
   @Option(names = "--timeout-minutes", defaultValue = "60", description = "Give up after this long (default ${DEFAULT-VALUE}).")
   long timeoutMinutes;
 
+  @Spec CommandSpec spec;
+
   public static void main(String[] args) {
     // The pipeline's threads outlive the measurement: the process ends here.
     System.exit(new CommandLine(new Benchmark()).execute(args));
@@ -97,6 +102,9 @@ public final class Benchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Before the work directory is emptied and the broker started: a bad value would otherwise
+    // surface minutes later, as a division by zero or a simulator error that names no option.
+    checkOptions();
     FileUtils.deleteDirectory(workDir.toFile());
     try (LocalKafka kafka = LocalKafka.start(workDir.resolve("kafka"))) {
       kafka.createTopic(TOPIC, partitions);
@@ -122,6 +130,26 @@ public final class Benchmark implements Callable<Integer> {
   }
 
   static final String TOPIC = "payments";
+
+  private void checkOptions() {
+    atLeast("--payments", payments, 1);
+    if (!(duplicateRate >= 0 && duplicateRate <= 1)) {
+      throw new ParameterException(spec.commandLine(), "--duplicate-rate must be between 0 and 1, not " + duplicateRate);
+    }
+    atLeast("--rate", rate, 0);
+    atLeast("--latency-warm-up-seconds", latencyWarmUpSeconds, 0);
+    atLeast("--event-rate", eventRate, 1);
+    atLeast("--partitions", partitions, 1);
+    atLeast("--parallelism", parallelism, 1);
+    atLeast("--dedup-horizon-minutes", horizonMinutes, 1);
+    atLeast("--timeout-minutes", timeoutMinutes, 1);
+  }
+
+  private void atLeast(String option, long value, long least) {
+    if (value < least) {
+      throw new ParameterException(spec.commandLine(), option + " must be at least " + least + ", not " + value);
+    }
+  }
 
   /*
    * This process's CPU time: other processes on a shared machine slow the rate but do not add to
