@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -18,6 +17,11 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ConfigurationUtils;
+import org.apache.flink.configuration.GlobalConfiguration;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -175,28 +179,18 @@ public final class FlinkLaunch {
   static Path embeddedClusterConfiguration(@Nullable String userConfDir, Map<String, String> settings) {
     try {
       Path dir = Files.createTempDirectory("flink-conf-embedded");
-      Path source = null;
-      if (userConfDir != null) {
-        source = Stream.of(CONFIG_FILE, LEGACY_CONFIG_FILE)
-            .map(name -> Path.of(userConfDir, name))
-            .filter(Files::isRegularFile)
-            .findFirst()
-            .orElse(null);
-      }
-      List<String> existing = source == null ? List.of() : Files.readAllLines(source);
-      StringBuilder configuration = new StringBuilder();
-      // Flink's config.yaml parser refuses a key given twice: the savepoint replaces the user's line.
-      boolean resumes = settings.containsKey(SAVEPOINT_PATH_KEY);
-      existing.stream()
-          .filter(line -> !(resumes && setsKey(line, SAVEPOINT_PATH_KEY)))
-          .forEach(line -> configuration.append(line).append(System.lineSeparator()));
+      // Read and written by Flink itself: Flink 1.19's own config.yaml nests its keys, which a
+      // match on "key:" lines misses, and a flat line added after a nested key silently wins.
+      Configuration configuration =
+          hasConfigurationFile(userConfDir) ? GlobalConfiguration.loadConfiguration(userConfDir) : new Configuration();
       settings.forEach((key, value) -> {
-        if (key.equals(SAVEPOINT_PATH_KEY) || existing.stream().noneMatch(line -> setsKey(line, key))) {
-          configuration.append(key).append(": ").append(value).append(System.lineSeparator());
+        ConfigOption<String> option = ConfigOptions.key(key).stringType().noDefaultValue();
+        if (key.equals(SAVEPOINT_PATH_KEY) || !configuration.contains(option)) {
+          configuration.set(option, value);
         }
       });
-      Path target = dir.resolve(source == null ? CONFIG_FILE : source.getFileName().toString());
-      Files.writeString(target, configuration);
+      Path target = dir.resolve(CONFIG_FILE);
+      Files.write(target, ConfigurationUtils.convertConfigToWritableLines(configuration, true));
       dir.toFile().deleteOnExit();
       target.toFile().deleteOnExit();
       return dir;
@@ -205,8 +199,9 @@ public final class FlinkLaunch {
     }
   }
 
-  private static boolean setsKey(String line, String key) {
-    return line.strip().startsWith(key + ":");
+  private static boolean hasConfigurationFile(@Nullable String confDir) {
+    return confDir != null
+        && Stream.of(CONFIG_FILE, LEGACY_CONFIG_FILE).map(name -> Path.of(confDir, name)).anyMatch(Files::isRegularFile);
   }
 
   private static String[] withFlinkRunner(String[] args) {
