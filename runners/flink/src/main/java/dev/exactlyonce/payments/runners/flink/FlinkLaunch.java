@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.Set;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -22,6 +22,8 @@ import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.IllegalConfigurationException;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,8 +74,10 @@ public final class FlinkLaunch {
 
   private static final Logger LOG = LoggerFactory.getLogger(FlinkLaunch.class);
   private static final String CONFIG_FILE = "config.yaml";
-  private static final String LEGACY_CONFIG_FILE = "flink-conf.yaml";
-  private static final String SAVEPOINT_PATH_KEY = "execution.savepoint.path";
+  private static final String SAVEPOINT_PATH_KEY = SavepointConfigOptions.SAVEPOINT_PATH.key();
+  private static final String ALLOW_NON_RESTORED_STATE_KEY = SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key();
+  /** What this launch decides for the restore, over whatever the user's configuration says. */
+  private static final Set<String> LAUNCH_DECIDES = Set.of(SAVEPOINT_PATH_KEY, ALLOW_NON_RESTORED_STATE_KEY);
   private static final String MANAGED_MEMORY_KEY = "taskmanager.memory.managed.size";
 
   private FlinkLaunch() {}
@@ -130,6 +134,10 @@ public final class FlinkLaunch {
       }
       if (options.getSavepointPath() != null) {
         settings.put(SAVEPOINT_PATH_KEY, options.getSavepointPath());
+        // Beam passes --allowNonRestoredState only when submitting to a cluster.
+        if (Boolean.TRUE.equals(options.getAllowNonRestoredState())) {
+          settings.put(ALLOW_NON_RESTORED_STATE_KEY, "true");
+        }
       }
       if (!settings.isEmpty()) {
         options.setFlinkConfDir(embeddedClusterConfiguration(options.getFlinkConfDir(), settings).toString());
@@ -174,18 +182,17 @@ public final class FlinkLaunch {
    * --savepointPath} to Flink only when submitting to a cluster, and has no option for managed
    * memory. Returns a directory whose configuration is the user's (if any) plus {@code settings}; a
    * setting the user's file already has is left as the user set it, except the savepoint to resume
-   * from, which this launch decides and which replaces the user's.
+   * from and whether state it holds for no operator may be dropped, which this launch decides.
    */
   static Path embeddedClusterConfiguration(@Nullable String userConfDir, Map<String, String> settings) {
     try {
       Path dir = Files.createTempDirectory("flink-conf-embedded");
       // Read and written by Flink itself: Flink 1.19's own config.yaml nests its keys, which a
       // match on "key:" lines misses, and a flat line added after a nested key silently wins.
-      Configuration configuration =
-          hasConfigurationFile(userConfDir) ? GlobalConfiguration.loadConfiguration(userConfDir) : new Configuration();
+      Configuration configuration = userConfDir == null ? new Configuration() : userConfiguration(userConfDir);
       settings.forEach((key, value) -> {
         ConfigOption<String> option = ConfigOptions.key(key).stringType().noDefaultValue();
-        if (key.equals(SAVEPOINT_PATH_KEY) || !configuration.contains(option)) {
+        if (LAUNCH_DECIDES.contains(key) || !configuration.contains(option)) {
           configuration.set(option, value);
         }
       });
@@ -199,9 +206,13 @@ public final class FlinkLaunch {
     }
   }
 
-  private static boolean hasConfigurationFile(@Nullable String confDir) {
-    return confDir != null
-        && Stream.of(CONFIG_FILE, LEGACY_CONFIG_FILE).map(name -> Path.of(confDir, name)).anyMatch(Files::isRegularFile);
+  /** As plain Beam would, a directory that is missing or holds no configuration file is refused. */
+  private static Configuration userConfiguration(String confDir) {
+    try {
+      return GlobalConfiguration.loadConfiguration(confDir);
+    } catch (IllegalConfigurationException e) {
+      throw new IllegalArgumentException("--flinkConfDir=" + confDir + ": " + e.getMessage(), e);
+    }
   }
 
   private static String[] withFlinkRunner(String[] args) {

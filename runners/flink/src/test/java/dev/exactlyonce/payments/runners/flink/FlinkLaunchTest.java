@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -112,6 +113,27 @@ class FlinkLaunchTest {
 
     assertEquals("300m", loaded.get("taskmanager.memory.managed.size"), loaded.toString());
     assertEquals("file:/savepoints/sp-1", loaded.get("execution.savepoint.path"), loaded.toString());
+  }
+
+  @Test
+  void allowingNonRestoredStateReachesTheEmbeddedClusterOnlyWhenAsked() {
+    // Beam passes --allowNonRestoredState only when submitting to a cluster.
+    Map<String, String> allowed = loaded(launched("--runner=FlinkRunner", "--savepointPath=file:/savepoints/sp-1",
+        "--allowNonRestoredState=true"));
+    assertEquals("true", allowed.get("execution.savepoint.ignore-unclaimed-state"), allowed.toString());
+
+    Map<String, String> strict = loaded(launched("--runner=FlinkRunner", "--savepointPath=file:/savepoints/sp-1"));
+    assertFalse(strict.containsKey("execution.savepoint.ignore-unclaimed-state"), strict.toString());
+  }
+
+  @Test
+  void aFlinkConfDirThatIsMissingOrHasNoConfigurationIsRefused() throws IOException {
+    Path empty = Files.createDirectories(dir.resolve("conf-empty"));
+    for (Path confDir : List.of(dir.resolve("conf-typo"), empty)) {
+      IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+          () -> launched("--runner=FlinkRunner", "--flinkConfDir=" + confDir));
+      assertTrue(error.getMessage().startsWith("--flinkConfDir=" + confDir + ": "), error.getMessage());
+    }
   }
 
   @Test
