@@ -42,7 +42,7 @@ enum Stages {
     PCollection<Payment> payments =
         pipeline
             .apply("ReadFromKafka", PaymentsPipeline.readFromKafka(config))
-            .apply("ParsePayments", ParsePayments.create())
+            .apply("ParsePayments", ParsePayments.create().withMaxClockSkew(config.maxClockSkew()))
             .get(ParsePayments.PAYMENTS);
     if (this != parse) {
       payments =

@@ -159,7 +159,7 @@ public final class PaymentsPipeline {
       PCollection<KafkaRecord<byte[], byte[]>> records,
       PipelineConfig config,
       @Nullable BigQueryServices services) {
-    PCollectionTuple parsed = records.apply("ParsePayments", ParsePayments.create());
+    PCollectionTuple parsed = records.apply("ParsePayments", ParsePayments.create().withMaxClockSkew(config.maxClockSkew()));
     PCollectionTuple deduplicated =
         parsed.get(ParsePayments.PAYMENTS).apply("DeduplicatePayments", config.deduplicate());
     PCollection<Payment> unique = deduplicated.get(DeduplicatePayments.UNIQUE);
@@ -186,7 +186,7 @@ public final class PaymentsPipeline {
     return readFromKafka(
         config.options(),
         config.startingOffsets(),
-        PaymentTimestampPolicy.factory(config.maxOutOfOrderness(), config.drainSignal()),
+        PaymentTimestampPolicy.factory(config.maxOutOfOrderness(), config.drainSignal(), config.maxClockSkew()),
         config.redistributeKafkaRead());
   }
 

@@ -20,6 +20,7 @@ import org.joda.time.Duration;
 public final class PipelineConfig {
   private final PaymentsPipelineOptions options;
   private final Duration maxOutOfOrderness;
+  private final Duration maxClockSkew;
   private final DeduplicatePayments deduplicate;
   private final FraudScoring fraudScoring;
   private final PaymentMetrics metrics;
@@ -38,6 +39,7 @@ public final class PipelineConfig {
     startingOffsets(options.getStartingOffsets());
 
     maxOutOfOrderness = Duration.standardSeconds(atLeast("maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0));
+    maxClockSkew = Duration.standardSeconds(atLeast("maxClockSkewSeconds", options.getMaxClockSkewSeconds(), 0));
     Duration horizon = Duration.standardMinutes(atLeast("dedupHorizonMinutes", options.getDedupHorizonMinutes(), 1));
     Duration dedupWindow = Duration.standardSeconds(atLeast("dedupWindowSeconds", options.getDedupWindowSeconds(), 1));
     deduplicate = DeduplicatePayments.create().withHorizon(horizon).withWindowSize(dedupWindow);
@@ -81,6 +83,11 @@ public final class PipelineConfig {
 
   public Duration maxOutOfOrderness() {
     return maxOutOfOrderness;
+  }
+
+  /** Shared by the parser and the Kafka timestamp policy: see {@code ParsePayments#withMaxClockSkew}. */
+  public Duration maxClockSkew() {
+    return maxClockSkew;
   }
 
   public DrainSignal drainSignal() {

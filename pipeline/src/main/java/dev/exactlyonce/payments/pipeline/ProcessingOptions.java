@@ -16,6 +16,16 @@ public interface ProcessingOptions extends PipelineOptions {
   void setDedupHorizonMinutes(Long value);
 
   @Description(
+      "How far in seconds a payment's event_time may be ahead of its Kafka record's timestamp: "
+          + "further, and it goes to dead_letter as BAD_TIMESTAMP instead of holding its fraud "
+          + "score and metrics back until the clock catches up, and pushing the watermark past "
+          + "older payments.")
+  @Default.Long(300)
+  Long getMaxClockSkewSeconds();
+
+  void setMaxClockSkewSeconds(Long value);
+
+  @Description(
       "Size in seconds of the event-time windows deduplication runs in; the horizon's precision.")
   @Default.Long(10)
   Long getDedupWindowSeconds();

@@ -125,6 +125,8 @@ public class PaymentsPipelineEndToEndTest {
     s.reject("INVALID_FIELD", TestEvents.json("tx-neg", "-5.00", "USD", T0), T0);
     s.reject("INVALID_FIELD", TestEvents.json("tx-cur", "5.00", "usd", T0), T0);
     s.reject("BAD_TIMESTAMP", "{\"transaction_id\":\"tx-t\",\"sender_account\":\"A\",\"receiver_account\":\"B\",\"amount\":1,\"currency\":\"USD\",\"event_time\":\"yesterday\"}", T0);
+    // Written to Kafka at T0 with an event time two hours later: a producer's clock, not a payment.
+    s.reject("BAD_TIMESTAMP", TestEvents.json("tx-future", "7.00", "USD", T0.plus(Duration.standardHours(2))), T0);
     s.reject("UNPARSEABLE", null, T0);
     s.watermarkTo(T0.plus(Duration.standardMinutes(2)));
 

@@ -51,6 +51,7 @@ class PipelineOptionsTest {
         "--metricsWindowSeconds=-5|--metricsWindowSeconds must be at least 1",
         "--writeStreams=-1|--writeStreams must be at least 0",
         "--maxOutOfOrdernessSeconds=-1|--maxOutOfOrdernessSeconds must be at least 0",
+        "--maxClockSkewSeconds=-1|--maxClockSkewSeconds must be at least 0",
         "--dataset=bad-dataset!|invalid BigQuery dataset name",
       })
   void badValuesAreRejectedNamingTheOption(String argument, String expectedMessage) {

@@ -8,7 +8,10 @@ public enum ErrorKind {
   MISSING_FIELD,
   /** A field is present but its value breaks a rule (amount, currency, type). */
   INVALID_FIELD,
-  /** {@code event_time} is present but is not an RFC 3339 timestamp Beam can represent. */
+  /**
+   * {@code event_time} is present but is not an RFC 3339 timestamp Beam can represent, or is
+   * further ahead of its Kafka record's timestamp than clocks can disagree.
+   */
   BAD_TIMESTAMP,
   /** Arrived after the deduplication horizon of its event time had closed. */
   LATE,

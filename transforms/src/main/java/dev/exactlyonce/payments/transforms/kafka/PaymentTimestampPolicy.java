@@ -8,6 +8,7 @@ import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -23,7 +24,8 @@ import org.joda.time.Instant;
  * event time in the payload. Runners drop data that arrives behind the watermark in expired windows
  * without telling anyone; with this policy no record is ever late in that sense, and the pipeline
  * decides itself, from the data, what is too late (it goes to the dead-letter table as LATE).
- * Records without a readable event time are stamped the same way and fail parsing later.
+ * Records without a readable event time, or with one too far ahead of their Kafka timestamp, are
+ * stamped the same way and fail parsing later.
  *
  * <p>The event time is the payment's {@code event_time} by default; the CDC pipeline reads a
  * change's {@code ts_ms} instead ({@link #factory(Duration, DrainSignal, SerializableFunction)}).
@@ -36,6 +38,7 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
   private final Duration maxOutOfOrderness;
   private final DrainSignal drain;
   private final SerializableFunction<byte[], Instant> eventTimeOf;
+  private final @Nullable Duration maxClockSkew;
   private Instant maxEventTime;
   private Instant reportedWatermark;
   private boolean recordSinceLastWatermark;
@@ -47,18 +50,24 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
 
   public PaymentTimestampPolicy(
       Duration maxOutOfOrderness, DrainSignal drain, Optional<Instant> previousWatermark) {
-    this(maxOutOfOrderness, drain, PaymentJsonParser::eventTimeOf, previousWatermark);
+    this(maxOutOfOrderness, drain, PaymentJsonParser::eventTimeOf, null, previousWatermark);
   }
 
-  /** With {@code eventTimeOf} reading a record's event time from its value (null when unreadable). */
+  /**
+   * With {@code eventTimeOf} reading a record's event time from its value (null when unreadable),
+   * and, if {@code maxClockSkew} is given, an event time further than that ahead of its record's
+   * Kafka timestamp taken as unreadable (see {@link PaymentJsonParser#isAheadOfItsRecord}).
+   */
   public PaymentTimestampPolicy(
       Duration maxOutOfOrderness,
       DrainSignal drain,
       SerializableFunction<byte[], Instant> eventTimeOf,
+      @Nullable Duration maxClockSkew,
       Optional<Instant> previousWatermark) {
     this.maxOutOfOrderness = maxOutOfOrderness;
     this.drain = drain;
     this.eventTimeOf = eventTimeOf;
+    this.maxClockSkew = maxClockSkew;
     this.reportedWatermark = previousWatermark.orElse(BoundedWindow.TIMESTAMP_MIN_VALUE);
     this.maxEventTime = previousWatermark.map(w -> w.plus(maxOutOfOrderness)).orElse(
         BoundedWindow.TIMESTAMP_MIN_VALUE);
@@ -71,17 +80,33 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
         new PaymentTimestampPolicy(maxOutOfOrderness, drain, previousWatermark);
   }
 
+  /**
+   * A factory for payment events that a parser with the same {@code maxClockSkew} reads: a payment
+   * it refuses for being ahead of its record moves no watermark.
+   */
+  public static TimestampPolicyFactory<byte[], byte[]> factory(
+      Duration maxOutOfOrderness, DrainSignal drain, Duration maxClockSkew) {
+    return (partition, previousWatermark) ->
+        new PaymentTimestampPolicy(
+            maxOutOfOrderness, drain, PaymentJsonParser::eventTimeOf, maxClockSkew, previousWatermark);
+  }
+
   /** A factory whose policies read event times with {@code eventTimeOf}. */
   public static TimestampPolicyFactory<byte[], byte[]> factory(
       Duration maxOutOfOrderness, DrainSignal drain, SerializableFunction<byte[], Instant> eventTimeOf) {
     return (partition, previousWatermark) ->
-        new PaymentTimestampPolicy(maxOutOfOrderness, drain, eventTimeOf, previousWatermark);
+        new PaymentTimestampPolicy(maxOutOfOrderness, drain, eventTimeOf, null, previousWatermark);
   }
 
   @Override
   public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
     recordSinceLastWatermark = true;
     Instant eventTime = eventTimeOf.apply(record.getKV().getValue());
+    if (eventTime != null
+        && maxClockSkew != null
+        && PaymentJsonParser.isAheadOfItsRecord(eventTime, record.getTimestamp(), maxClockSkew)) {
+      eventTime = null;
+    }
     Instant timestamp = reportedWatermark;
     if (eventTime != null) {
       if (eventTime.isAfter(maxEventTime)) {

@@ -15,6 +15,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -28,21 +30,42 @@ public final class ParsePayments
   public static final TupleTag<Payment> PAYMENTS = new TupleTag<Payment>() {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<DeadLetter>() {};
 
-  private ParsePayments() {}
+  /** How far an event time may be ahead of its Kafka record's timestamp by default. */
+  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.standardMinutes(5);
+
+  private final @Nullable Duration maxClockSkew;
+
+  private ParsePayments(@Nullable Duration maxClockSkew) {
+    this.maxClockSkew = maxClockSkew;
+  }
 
   public static ParsePayments create() {
-    return new ParsePayments();
+    return new ParsePayments(DEFAULT_MAX_CLOCK_SKEW);
+  }
+
+  /**
+   * Payments whose event time is more than this ahead of their Kafka record's timestamp go to the
+   * dead letters as BAD_TIMESTAMP (see {@link PaymentJsonParser#isAheadOfItsRecord}); give the
+   * Kafka timestamp policy the same bound, so that none of them moves the watermark.
+   */
+  public ParsePayments withMaxClockSkew(Duration maxClockSkew) {
+    return new ParsePayments(maxClockSkew);
   }
 
   @Override
   public PCollectionTuple expand(PCollection<KafkaRecord<byte[], byte[]>> records) {
     return records.apply(
-        "ParseJson", ParDo.of(new ParseFn()).withOutputTags(PAYMENTS, TupleTagList.of(DEAD_LETTERS)));
+        "ParseJson", ParDo.of(new ParseFn(maxClockSkew)).withOutputTags(PAYMENTS, TupleTagList.of(DEAD_LETTERS)));
   }
 
   private static final class ParseFn extends DoFn<KafkaRecord<byte[], byte[]>, Payment> {
     private final Counter parsed = Metrics.counter(ParsePayments.class, "payments_parsed");
     private final Counter rejected = Metrics.counter(ParsePayments.class, "records_rejected");
+    private final @Nullable Duration maxClockSkew;
+
+    ParseFn(@Nullable Duration maxClockSkew) {
+      this.maxClockSkew = maxClockSkew;
+    }
 
     @ProcessElement
     public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out) {
@@ -50,7 +73,7 @@ public final class ParsePayments
           KafkaCoordinates.of(record.getTopic(), record.getPartition(), record.getOffset());
       Instant receivedAt = new Instant(record.getTimestamp());
       byte[] value = record.getKV().getValue();
-      PaymentJsonParser.Outcome outcome = PaymentJsonParser.parse(value, source, receivedAt);
+      PaymentJsonParser.Outcome outcome = PaymentJsonParser.parse(value, source, receivedAt, maxClockSkew);
       if (outcome instanceof Valid valid) {
         parsed.inc();
         out.get(PAYMENTS).output(valid.payment());

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -86,6 +87,16 @@ public final class PaymentJsonParser {
       implements Outcome {}
 
   public static Outcome parse(byte @Nullable [] value, KafkaCoordinates source, Instant receivedAt) {
+    return parse(value, source, receivedAt, null);
+  }
+
+  /**
+   * As {@link #parse(byte[], KafkaCoordinates, Instant)}, and with {@code maxClockSkew} given, an
+   * {@code event_time} further than that ahead of the record's Kafka timestamp ({@code receivedAt})
+   * is refused as {@link ErrorKind#BAD_TIMESTAMP}: see {@link #isAheadOfItsRecord}.
+   */
+  public static Outcome parse(
+      byte @Nullable [] value, KafkaCoordinates source, Instant receivedAt, @Nullable Duration maxClockSkew) {
     if (value == null || value.length == 0) {
       return new Rejected(ErrorKind.UNPARSEABLE, "empty record (tombstone or no payload)", null, null);
     }
@@ -102,6 +113,11 @@ public final class PaymentJsonParser {
     Instant eventTime = null;
     try {
       eventTime = eventTime(root.get(EVENT_TIME));
+      if (maxClockSkew != null && isAheadOfItsRecord(eventTime, receivedAt.getMillis(), maxClockSkew)) {
+        throw new FieldProblem(ErrorKind.BAD_TIMESTAMP,
+            "event_time " + eventTime + " is more than " + maxClockSkew.getStandardSeconds()
+                + " s ahead of its Kafka record's timestamp " + receivedAt + ", more than clocks can disagree");
+      }
       Payment payment =
           Payment.builder()
               .setTransactionId(requiredText(root, TRANSACTION_ID))
@@ -122,6 +138,17 @@ public final class PaymentJsonParser {
     } catch (FieldProblem problem) {
       return new Rejected(problem.kind, problem.getMessage(), transactionId, eventTime);
     }
+  }
+
+  /**
+   * Whether a payment claims to have happened later than it was written to Kafka, by more than
+   * {@code maxClockSkew}. Such a payment would hold its fraud score and metrics back until the clock
+   * reaches its event time, and drag its partition's watermark ahead of the older payments behind
+   * it, which would then be LATE. Compared with the record's timestamp, not the clock, so that a
+   * replay decides the same. A record without a timestamp (zero or negative) is never ahead.
+   */
+  public static boolean isAheadOfItsRecord(Instant eventTime, long recordTimestampMillis, Duration maxClockSkew) {
+    return recordTimestampMillis > 0 && eventTime.isAfter(new Instant(recordTimestampMillis).plus(maxClockSkew));
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.exactlyonce.payments.transforms.TestEvents;
+import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
@@ -55,6 +56,10 @@ class PaymentTimestampPolicyTest {
 
   private static KafkaRecord<byte[], byte[]> eventAt(long offset, Instant eventTime) {
     return TestEvents.record(0, offset, TestEvents.json("tx-" + offset, "10.00", "USD", eventTime), NOW);
+  }
+
+  private static KafkaRecord<byte[], byte[]> eventAt(long offset, Instant eventTime, Instant kafkaTime) {
+    return TestEvents.record(0, offset, TestEvents.json("tx-" + offset, "10.00", "USD", eventTime), kafkaTime);
   }
 
   private static KafkaRecord<byte[], byte[]> withoutEventTime(long offset, String json) {
@@ -293,6 +298,31 @@ class PaymentTimestampPolicyTest {
     Instant later = NOW.plus(Duration.standardMinutes(10));
 
     assertEquals(later.minus(BOUND), policy.watermarkAt(BUSY, later));
+  }
+
+  @Test
+  void testEventTimeFarAheadOfItsRecordMovesNoWatermarkAndIsStampedAtIt() {
+    // A backlog written three hours ago, read now, with one record whose producer wrote its
+    // event time two hours ahead. Counted, it would move the watermark to the clock and make
+    // every older payment after it LATE.
+    Duration skew = Duration.standardMinutes(5);
+    Instant now = T0.plus(Duration.standardHours(3));
+    PaymentTimestampPolicy policy =
+        new PaymentTimestampPolicy(BOUND, DrainSignal.never(), PaymentJsonParser::eventTimeOf, skew, Optional.empty());
+    PartitionContext behind = new FakePartitionContext(10_000, now);
+
+    assertEquals(minutes(0), policy.getTimestampForRecord(behind, eventAt(1, minutes(0), minutes(0))));
+    Instant watermark = policy.watermarkAt(behind, now);
+    assertEquals(minutes(0).minus(BOUND), watermark);
+    Instant fromTheFuture = minutes(1).plus(Duration.standardHours(2));
+    assertEquals(watermark, policy.getTimestampForRecord(behind, eventAt(2, fromTheFuture, minutes(1))));
+    assertEquals(watermark, policy.watermarkAt(behind, now));
+    assertEquals(minutes(2), policy.getTimestampForRecord(behind, eventAt(3, minutes(2), minutes(2))));
+
+    // Ahead of its record by no more than the skew, it is a payment like any other.
+    Instant withinSkew = minutes(3).plus(skew);
+    assertEquals(withinSkew, policy.getTimestampForRecord(behind, eventAt(4, withinSkew, minutes(3))));
+    assertEquals(withinSkew.minus(BOUND), policy.watermarkAt(behind, now));
   }
 
   @Test

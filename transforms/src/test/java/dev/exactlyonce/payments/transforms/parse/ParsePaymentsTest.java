@@ -237,6 +237,25 @@ public class ParsePaymentsTest {
   }
 
   @Test
+  public void testPaymentAnHourAheadOfItsKafkaRecordIsBadTimestampUnlessTheSkewAllowsIt() {
+    Instant anHourAhead = KAFKA_TIME.plus(Duration.standardHours(1));
+    String json = TestEvents.json("tx-f", "10.00", "USD", anHourAhead);
+    TestStream<KafkaRecord<byte[], byte[]>> records =
+        stream().addElements(record(10, json)).advanceWatermarkToInfinity();
+
+    PCollectionTuple byDefault = pipeline.apply("Records", records).apply("Parse", ParsePayments.create());
+    PCollectionTuple lenient = pipeline.apply("SameRecords", records)
+        .apply("ParseAllowingTwoHours", ParsePayments.create().withMaxClockSkew(Duration.standardHours(2)));
+
+    PAssert.that(byDefault.get(ParsePayments.DEAD_LETTERS))
+        .satisfies(oneDeadLetter(ErrorKind.BAD_TIMESTAMP, 10, json, "tx-f", anHourAhead));
+    PAssert.that(byDefault.get(ParsePayments.PAYMENTS)).empty();
+    PAssert.that(lenient.get(ParsePayments.DEAD_LETTERS)).empty();
+    PAssert.that(lenient.get(ParsePayments.PAYMENTS)).containsInAnyOrder(expectedPayment(10, json));
+    pipeline.run();
+  }
+
+  @Test
   public void testTombstoneIsDeadLetteredAsUnparseableWithItsKey() {
     PCollectionTuple result =
         parse(stream().addElements(record(10, null)).advanceWatermarkToInfinity());

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -542,6 +543,47 @@ class PaymentJsonParserTest {
   @Test
   void testNumericEventTimeIsBadTimestamp() {
     rejectedAs(ErrorKind.BAD_TIMESTAMP, eventWith("event_time", "1772359200000"));
+  }
+
+  // ---------------------------------------------------------------- ahead of its Kafka record
+
+  private static final Duration SKEW = Duration.standardMinutes(5);
+
+  /** The valid event written to Kafka at {@code kafkaTime}, its event time {@code ahead} of that. */
+  private static Outcome aheadOfItsRecord(Duration ahead, Instant kafkaTime) {
+    String json = event(e -> e.put("event_time", kafkaTime.plus(ahead).toString()));
+    return PaymentJsonParser.parse(json.getBytes(UTF_8), SOURCE, kafkaTime, SKEW);
+  }
+
+  @Test
+  void testEventTimeFurtherAheadOfItsRecordThanTheSkewIsBadTimestampAndKeepsWhatItCouldRead() {
+    Rejected rejected =
+        assertInstanceOf(Rejected.class, aheadOfItsRecord(SKEW.plus(Duration.millis(1)), RECEIVED_AT));
+
+    assertEquals(ErrorKind.BAD_TIMESTAMP, rejected.kind(), rejected.message());
+    assertEquals(
+        "event_time 2026-03-01T10:05:05.001Z is more than 300 s ahead of its Kafka record's timestamp "
+            + "2026-03-01T10:00:05.000Z, more than clocks can disagree",
+        rejected.message());
+    assertEquals("tx-1", rejected.transactionId());
+    assertEquals(RECEIVED_AT.plus(SKEW).plus(Duration.millis(1)), rejected.eventTime());
+  }
+
+  @Test
+  void testEventTimeAheadOfItsRecordByAtMostTheSkewIsAPayment() {
+    assertInstanceOf(Valid.class, aheadOfItsRecord(SKEW, RECEIVED_AT));
+  }
+
+  @Test
+  void testRecordWithoutKafkaTimestampIsNeverAhead() {
+    // Kafka reports a missing timestamp as -1.
+    assertInstanceOf(Valid.class, aheadOfItsRecord(Duration.standardDays(1), new Instant(-1)));
+  }
+
+  @Test
+  void testWithoutSkewAnEventTimeAheadOfItsRecordIsAPayment() {
+    String json = event(e -> e.put("event_time", RECEIVED_AT.plus(Duration.standardDays(1)).toString()));
+    assertInstanceOf(Valid.class, parse(json));
   }
 
   @Test
