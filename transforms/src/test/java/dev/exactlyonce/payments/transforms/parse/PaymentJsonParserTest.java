@@ -256,6 +256,14 @@ class PaymentJsonParserTest {
   }
 
   @Test
+  void testUnknownFieldsKeepTheirNumbersAsWritten() {
+    // A fee of 1000.0 must not come back as 1E+3, nor a rate of 1.10 as 1.1.
+    Payment payment = valid(eventWith("fee", "{\"amount\":1000.0,\"rate\":1.10,\"count\":12}"));
+
+    assertEquals("{\"fee\":{\"amount\":1000.0,\"rate\":1.10,\"count\":12}}", payment.getExtraAttributesJson());
+  }
+
+  @Test
   void testEventWithoutUnknownFieldsHasNullExtraAttributes() {
     assertNull(valid(event(e -> e.put("country", "FR"))).getExtraAttributesJson());
   }
