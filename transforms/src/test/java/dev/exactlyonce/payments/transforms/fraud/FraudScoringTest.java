@@ -528,14 +528,19 @@ public class FraudScoringTest {
   }
 
   @Test
-  public void testQuietSenderHistoryIsForgottenAfterWindowPlusLateness() {
+  public void testQuietSenderHistoryIsForgottenOnceWindowPlusLatenessHasPassedAndNotBefore() {
+    // History is kept for the ten-minute window plus five minutes of lateness after the sender's
+    // latest payment. Forgotten exactly twice: when the watermark passes 29:30 (14:30 + 15), and at
+    // the end. Forgetting 15 minutes after the first payment, before the second reset it, would make
+    // it three times; never forgetting a quiet sender until the end, once.
     FraudScoring scoring = twoPerTenMinutes().withLateness(Duration.standardMinutes(5));
     score(
         stream()
             .addElements(onTime(payment(1, "tx-1", "ACC-1", "ACC-2", "10.00", minutes(0))))
-            .addElements(onTime(payment(2, "tx-2", "ACC-3", "ACC-2", "10.00", minutes(1))))
-            // ACC-1 and ACC-3 go quiet; 10 + 5 minutes later their histories must be gone.
-            .advanceWatermarkTo(minutes(30))
+            .advanceWatermarkTo(minutes(14))
+            .addElements(onTime(payment(2, "tx-2", "ACC-1", "ACC-2", "10.00", minutes(14).plus(Duration.standardSeconds(30)))))
+            .advanceWatermarkTo(minutes(31))
+            .addElements(onTime(payment(3, "tx-3", "ACC-1", "ACC-2", "10.00", minutes(32))))
             .advanceWatermarkToInfinity(),
         scoring);
 
