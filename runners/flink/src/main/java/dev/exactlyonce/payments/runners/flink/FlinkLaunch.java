@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.runners.flink;
 
 import dev.exactlyonce.payments.local.LocalMode;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
+import dev.exactlyonce.payments.pipeline.ProcessingOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -100,6 +101,13 @@ public final class FlinkLaunch {
     }
     if (options.getStateBackend() == null) {
       options.setStateBackend("rocksdb");
+    }
+    long failAfter = options.as(ProcessingOptions.class).getFailOnceAfterPayments();
+    if (failAfter > 0 && !runsEmbedded(options)) {
+      // Its count lives in the launching JVM; on task managers the drill would fail every payment.
+      throw new IllegalArgumentException(
+          "--failOnceAfterPayments is a drill for the embedded cluster (--flinkMaster=[local]), not for --flinkMaster="
+              + options.getFlinkMaster());
     }
     if (options.getStateBackendStoragePath() == null && !runsEmbedded(options)) {
       throw new IllegalArgumentException(

@@ -155,6 +155,15 @@ class FlinkLaunchTest {
   }
 
   @Test
+  void theTaskFailureDrillIsRefusedForARemoteCluster() {
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+        () -> launched("--runner=FlinkRunner", "--flinkMaster=jobmanager:8081", "--stateBackendStoragePath=hdfs://nn/checkpoints",
+            "--failOnceAfterPayments=100"));
+
+    assertTrue(error.getMessage().startsWith("--failOnceAfterPayments is a drill for the embedded cluster"), error.getMessage());
+  }
+
+  @Test
   void withNoRetainedCheckpointTheRunStartsWithoutState() throws IOException {
     FlinkPipelineOptions options =
         launched("--runner=FlinkRunner", "--stateBackendStoragePath=" + dir.resolve("empty").toUri(),
