@@ -119,7 +119,7 @@ public final class PaymentsPipeline {
    * Beam reports a value of the wrong type with the value but not the option; put the option in
    * front so the user knows which one to fix.
    */
-  static String namingTheOption(String message, String[] args) {
+  public static String namingTheOption(String message, String[] args) {
     if (message == null || message.contains("--")) {
       return message;
     }

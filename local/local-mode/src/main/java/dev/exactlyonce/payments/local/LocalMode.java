@@ -6,12 +6,15 @@ import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
+import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.joda.time.Instant;
 import picocli.CommandLine;
@@ -73,7 +76,7 @@ public final class LocalMode {
       LocalPipeline.run(options, System.out);
       return PASS;
     } catch (LocalPipeline.LocalRunException | IllegalArgumentException e) {
-      System.err.println("error: " + oneLine(e));
+      System.err.println("error: " + PaymentsPipeline.namingTheOption(oneLine(e), args));
       return ERROR;
     }
   }
@@ -117,8 +120,22 @@ public final class LocalMode {
     @CommandLine.Unmatched
     String[] pipelineArgs = new String[0];
 
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+      if (idleSeconds < 1) {
+        // Zero would reach the pipeline as "never drain": the demo would run forever.
+        throw new CommandLine.ParameterException(spec.commandLine(), "--idle-seconds must be at least 1, not " + idleSeconds);
+      }
+      if (dir != null && Files.isDirectory(dir)) {
+        try (Stream<Path> entries = Files.list(dir)) {
+          if (entries.findAny().isPresent()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--dir " + dir + " is not empty: an earlier run's broker and tables would mix with this one's");
+          }
+        }
+      }
       Path runDir = dir != null ? dir : Path.of("local-run", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
       Reconciliation.Report report =
           LocalDemo.run(new LocalDemo.Settings(runDir, simulation.settings(), idleSeconds, pipelineArgs), System.out);

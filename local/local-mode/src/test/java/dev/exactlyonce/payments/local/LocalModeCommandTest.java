@@ -162,6 +162,27 @@ class LocalModeCommandTest {
   }
 
   @Test
+  void demoThatWouldNeverDrainIsRefused() {
+    int status = LocalMode.execute("demo", "--idle-seconds=0", "--dir=" + dir.resolve("run"));
+
+    assertEquals(2, status);
+    assertTrue(err().startsWith("error: --idle-seconds must be at least 1, not 0"), err());
+    assertFalse(Files.exists(dir.resolve("run")), "nothing started");
+  }
+
+  @Test
+  void demoIntoAnEarlierRunsDirectoryIsRefused() throws IOException {
+    Path earlier = Files.createDirectories(dir.resolve("earlier-run"));
+    Files.writeString(earlier.resolve("ledger.json"), "{}");
+
+    int status = LocalMode.execute("demo", "--dir=" + earlier);
+
+    assertEquals(2, status);
+    assertTrue(err().startsWith("error: --dir " + earlier + " is not empty"), err());
+    assertEquals(List.of(earlier.resolve("ledger.json")), Files.list(earlier).toList());
+  }
+
+  @Test
   void unknownCommandExitsTwo() {
     assertEquals(2, LocalMode.execute("reconcil"));
   }
@@ -175,6 +196,14 @@ class LocalModeCommandTest {
     assertEquals(1, errors.size(), err());
     assertTrue(errors.get(0).contains("bootstrapServers"), errors.get(0));
     assertFalse(Files.exists(dir.resolve("tables")), "no tables directory");
+  }
+
+  @Test
+  void pipelineWithAValueOfTheWrongTypeNamesTheOption() {
+    int status = LocalMode.execute("pipeline", "--bootstrapServers=127.0.0.1:1", "--dedupHorizonMinutes=abc");
+
+    assertEquals(2, status);
+    assertTrue(err().startsWith("error: --dedupHorizonMinutes: "), err());
   }
 
   @Test
