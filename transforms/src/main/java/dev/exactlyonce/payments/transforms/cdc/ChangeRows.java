@@ -61,7 +61,9 @@ public final class ChangeRows {
   private static Object value(JsonNode value, String type) {
     switch (type) {
       case "INT64":
-        return value.canConvertToExactIntegral() ? (Object) value.asLong() : value.asText();
+        // Beyond a long (an unsigned BIGINT), the text goes as sent and BigQuery refuses the row
+        // (WRITE_FAILED, kept as JSON) rather than taking asLong()'s wrapped value.
+        return value.canConvertToExactIntegral() && value.canConvertToLong() ? (Object) value.asLong() : value.asText();
       case "NUMERIC":
       case "BIGNUMERIC":
         return value.isNumber() ? value.decimalValue().toPlainString() : value.asText();

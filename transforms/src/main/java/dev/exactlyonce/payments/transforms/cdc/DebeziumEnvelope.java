@@ -209,17 +209,21 @@ public final class DebeziumEnvelope {
     if (node == null || node.isNull()) {
       return null;
     }
+    long lsn;
     if (node.isTextual()) {
       try {
-        return Long.parseLong(node.textValue().strip());
+        lsn = Long.parseLong(node.textValue().strip());
       } catch (NumberFormatException e) {
-        throw new Problem(ErrorKind.INVALID_FIELD, "source.lsn must be an integer, was " + abbreviated(node));
+        lsn = -1;
       }
+    } else {
+      lsn = node.canConvertToExactIntegral() && node.canConvertToLong() ? node.asLong() : -1;
     }
-    if (!node.canConvertToExactIntegral() || !node.canConvertToLong() || node.asLong() < 0) {
+    // A negative position would order this change after every later one of its row.
+    if (lsn < 0) {
       throw new Problem(ErrorKind.INVALID_FIELD, "source.lsn must be a non-negative integer, was " + abbreviated(node));
     }
-    return node.asLong();
+    return lsn;
   }
 
   private static String abbreviated(JsonNode node) {

@@ -42,6 +42,12 @@ class ChangeRowsTest {
   }
 
   @Test
+  void anIntegerBeyondALongIsSentAsWrittenForBigQueryToRefuseNotWrapped() {
+    TableRow row = ChangeRows.row(change(ChangeOp.UPDATE, "{\"article_id\":18446744073709551615}"), TABLE);
+    assertEquals("18446744073709551615", row.get("article_id"));
+  }
+
+  @Test
   void aDeleteCarriesTheKeyAndIsWrittenAsADelete() {
     ChangeEvent delete = change(ChangeOp.DELETE, "{\"article_id\":7}");
     TableRow row = ChangeRows.row(delete, TABLE);

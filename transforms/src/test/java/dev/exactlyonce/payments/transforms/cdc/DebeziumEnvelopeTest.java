@@ -5,6 +5,7 @@ import static dev.exactlyonce.payments.transforms.cdc.ChangeEvents.envelope;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.exactlyonce.payments.model.ChangeEvent;
 import dev.exactlyonce.payments.model.ChangeOp;
@@ -92,6 +93,12 @@ class DebeziumEnvelopeTest {
     assertEquals(ErrorKind.MISSING_KEY, rejected("not json", null).kind());
     assertEquals(ErrorKind.MISSING_FIELD, rejected(null, "{\"after\":{\"article_id\":1},\"op\":\"c\"}").kind());
     assertEquals(ErrorKind.INVALID_FIELD, rejected(null, "{\"after\":{\"article_id\":1},\"op\":\"c\",\"ts_ms\":-4}").kind());
+    for (String lsn : new String[] {"-1", "\"-1\"", "\"twelve\"", "1.5", "18446744073709551615"}) {
+      DebeziumEnvelope.Rejected negative =
+          rejected(null, "{\"after\":{\"article_id\":1},\"op\":\"c\",\"source\":{\"ts_ms\":1,\"lsn\":" + lsn + "}}");
+      assertEquals(ErrorKind.INVALID_FIELD, negative.kind(), lsn);
+      assertTrue(negative.message().startsWith("source.lsn must be a non-negative integer"), negative.message());
+    }
     assertEquals(ErrorKind.MISSING_FIELD, rejected(null, "{\"after\":null,\"op\":\"u\",\"ts_ms\":1}").kind());
   }
 
