@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.joda.time.Duration;
 
 /**
  * The main job: a real Kafka broker, simulated payments with real duplicates, the real pipeline on
@@ -39,14 +40,17 @@ public final class LocalDemo {
       kafka.createTopic(TOPIC, PARTITIONS);
       out.printf("      broker at %s, topic %s with %d partitions%n", kafka.bootstrapServers(), TOPIC, PARTITIONS);
 
+      LocalModeOptions options = LocalPipeline.parseOptions(pipelineArgs(settings, kafka, tablesDir));
+      PipelineConfig config = PipelineConfig.from(options);
+      SimulatorSettings simulator = settings.simulator().fittedTo(
+          Duration.standardMinutes(options.getDedupHorizonMinutes()), config.maxOutOfOrderness());
       out.printf("[2/4] simulating %,d payments at %,d records/s (seed %d) while the pipeline reads%n",
-          settings.simulator().payments(), settings.simulator().ratePerSecond(), settings.simulator().seed());
+          simulator.payments(), simulator.ratePerSecond(), simulator.seed());
       AtomicLong sent = new AtomicLong();
-      CompletableFuture<Ledger> simulation = CompletableFuture.supplyAsync(() -> simulate(settings, kafka, sent));
+      CompletableFuture<Ledger> simulation = CompletableFuture.supplyAsync(() -> simulate(simulator, kafka, sent));
 
       out.println("[3/4] running the pipeline on the DirectRunner; it drains after "
           + settings.idleSeconds() + " s without new input");
-      LocalModeOptions options = LocalPipeline.parseOptions(pipelineArgs(settings, kafka, tablesDir));
       LocalPipeline.Progress progress =
           (read, rows, deadLetters) ->
               out.printf("  sent %,d records; pipeline read %,d: %,d payment rows, %,d dead letters%n",
@@ -57,7 +61,7 @@ public final class LocalDemo {
 
       out.println("[4/4] reconciling " + tablesDir + " against " + ledgerFile);
       Reconciliation.Report report =
-          Reconciliation.check(ledger, TableFiles.read(tablesDir, PipelineConfig.from(options).write().tables()));
+          Reconciliation.check(ledger, TableFiles.read(tablesDir, config.write().tables()));
       out.println(report.text());
       double seconds = (System.nanoTime() - started) / 1e9;
       out.printf("summary: %,d records sent, %,d read, %s in %.0f s; ledger %s, tables %s%n",
@@ -68,9 +72,9 @@ public final class LocalDemo {
     }
   }
 
-  private static Ledger simulate(Settings settings, LocalKafka kafka, AtomicLong sent) {
+  private static Ledger simulate(SimulatorSettings simulator, LocalKafka kafka, AtomicLong sent) {
     try {
-      return KafkaSink.simulate(kafka.bootstrapServers(), TOPIC, settings.simulator(), sent::set);
+      return KafkaSink.simulate(kafka.bootstrapServers(), TOPIC, simulator, sent::set);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -88,6 +88,21 @@ public record SimulatorSettings(
     return new SimulatorSettings(payments, ratePerSecond, seed, accounts, span, start.plus(span), retryRate, replayRate, rebalanceRate, outOfOrderRate, outOfOrderBy, lateRate, lateBy, malformedRate);
   }
 
+  /**
+   * Out-of-order and late payments that stay what the ledger calls them under a pipeline with this
+   * deduplication horizon and out-of-orderness bound: out of order by at most half the horizon, so
+   * never LATE; late by more than horizon, bound and an hour, so always LATE. Without this, a
+   * horizon under about five minutes made out-of-order payments LATE, and one over about three
+   * hours let late ones through, and reconciliation failed a pipeline that was right.
+   */
+  public SimulatorSettings fittedTo(Duration horizon, Duration outOfOrderness) {
+    Duration halfHorizon = Duration.millis(horizon.getMillis() / 2);
+    Duration surelyLate = horizon.plus(outOfOrderness).plus(Duration.standardHours(1));
+    return new SimulatorSettings(payments, ratePerSecond, seed, accounts, eventTimeSpan, end, retryRate, replayRate,
+        rebalanceRate, outOfOrderRate, outOfOrderBy.isLongerThan(halfHorizon) ? halfHorizon : outOfOrderBy, lateRate,
+        lateBy.isShorterThan(surelyLate) ? surelyLate : lateBy, malformedRate);
+  }
+
   /** Every injection at a rate high enough to occur many times even in a run of a few hundred. */
   public SimulatorSettings withFrequentTrouble() {
     return withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.01, 0.02);

@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PaymentSimulatorTest {
   private static final Instant END = Instant.parse("2026-03-01T12:00:00Z");
@@ -67,6 +69,48 @@ class PaymentSimulatorTest {
 
   private static PaymentJsonParser.Outcome parse(Sent sent) {
     return PaymentJsonParser.parse(sent.value(), KafkaCoordinates.of(TOPIC, 0, 0), END);
+  }
+
+  @ParameterizedTest(name = "horizon {0} minutes")
+  @ValueSource(longs = {2, 240})
+  void fittedToAHorizonOutOfOrderPaymentsAreNeverLateAndLateOnesAlwaysAre(long horizonMinutes)
+      throws InterruptedException {
+    Duration horizon = Duration.standardMinutes(horizonMinutes);
+    Duration bound = Duration.standardSeconds(30);
+    Run run = run(troubleEverywhere(300, 5).fittedTo(horizon, bound));
+    Map<String, Ledger.Entry> byId = new HashMap<>();
+    run.ledger().payments().forEach(entry -> byId.put(entry.transactionId(), entry));
+
+    // A payment is LATE once the watermark (the newest event time sent minus the bound) has passed
+    // its event time by more than the horizon.
+    Instant newest = null;
+    int outOfOrder = 0;
+    int late = 0;
+    Set<String> seen = new HashSet<>();
+    for (Sent sent : run.records()) {
+      if (sent.malformed()) {
+        continue;
+      }
+      Payment payment = ((PaymentJsonParser.Valid) parse(sent)).payment();
+      if (!seen.add(payment.getTransactionId())) {
+        continue; // a copy: when copies arrive is the duplicate scenarios' business
+      }
+      Ledger.Entry entry = byId.get(payment.getTransactionId());
+      Instant eventTime = payment.getEventTime();
+      if (newest != null && (entry.late() || entry.outOfOrder())) {
+        boolean behindTheHorizon = eventTime.isBefore(newest.minus(bound).minus(horizon));
+        assertEquals(entry.late(), behindTheHorizon, entry + " against newest " + newest);
+        if (entry.late()) {
+          late++;
+        } else {
+          outOfOrder++;
+        }
+      }
+      if (!entry.late() && (newest == null || eventTime.isAfter(newest))) {
+        newest = eventTime;
+      }
+    }
+    assertTrue(late > 0 && outOfOrder > 0, "late " + late + ", out of order " + outOfOrder);
   }
 
   @Test
