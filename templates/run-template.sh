@@ -27,6 +27,7 @@ params+=("$@")
 # bootstrapServers holds commas, gcloud's default separator: "^~^" makes "~" the separator.
 joined="$(IFS='~'; echo "${params[*]}")"
 
+# Expanded as ${extra[@]+...}: bash before 4.4 (macOS's 3.2) calls an empty array unbound under set -u.
 extra=()
 [[ -n "${SERVICE_ACCOUNT:-}" ]] && extra+=(--service-account-email "$SERVICE_ACCOUNT")
 [[ -n "${SUBNETWORK:-}" ]] && extra+=(--subnetwork "$SUBNETWORK")
@@ -39,4 +40,4 @@ gcloud dataflow flex-template run "${JOB_NAME:-payments-$(date -u +%Y%m%d-%H%M%S
   --staging-location "gs://$BUCKET/staging" \
   --enable-streaming-engine \
   --parameters "^~^$joined" \
-  "${extra[@]}"
+  ${extra[@]+"${extra[@]}"}
