@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,6 +26,8 @@ import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +77,6 @@ public final class FlinkLaunch {
   public static final String DEFAULT_EMBEDDED_MANAGED_MEMORY = "1g";
 
   private static final Logger LOG = LoggerFactory.getLogger(FlinkLaunch.class);
-  private static final String CONFIG_FILE = "config.yaml";
   private static final String SAVEPOINT_PATH_KEY = SavepointConfigOptions.SAVEPOINT_PATH.key();
   private static final String ALLOW_NON_RESTORED_STATE_KEY = SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key();
   /** What this launch decides for the restore, over whatever the user's configuration says. */
@@ -182,7 +184,12 @@ public final class FlinkLaunch {
 
   private static boolean runsEmbedded(FlinkPipelineOptions options) {
     String master = options.getFlinkMaster();
-    return master == null || master.equals("[local]") || master.equals("[auto]");
+    if (master == null || master.equals("[local]")) {
+      return true;
+    }
+    // Decided as Beam decides: under `flink run`, [auto] is the cluster the command submits to.
+    return master.equals("[auto]")
+        && StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment;
   }
 
   /**
@@ -204,8 +211,11 @@ public final class FlinkLaunch {
           configuration.set(option, value);
         }
       });
-      Path target = dir.resolve(CONFIG_FILE);
-      Files.write(target, ConfigurationUtils.convertConfigToWritableLines(configuration, true));
+      List<String> lines = ConfigurationUtils.convertConfigToWritableLines(configuration, true);
+      // Written in the syntax Flink last read, which is the user's file's: a legacy flink-conf.yaml
+      // holds values (a bare *, a ": " inside) that are not YAML and must stay in a legacy file.
+      Path target = dir.resolve(GlobalConfiguration.getFlinkConfFilename());
+      Files.write(target, lines);
       dir.toFile().deleteOnExit();
       target.toFile().deleteOnExit();
       return dir;

@@ -69,13 +69,17 @@ class FlinkLaunchTest {
   @Test
   void theUsersFlinkConfigurationIsKeptWhenRestoring() throws Exception {
     Path userConf = Files.createDirectories(dir.resolve("conf"));
-    Files.writeString(userConf.resolve("flink-conf.yaml"), "taskmanager.numberOfTaskSlots: 4\n");
+    // Values the legacy parser takes as they are, and that are not YAML.
+    Files.writeString(userConf.resolve("flink-conf.yaml"),
+        "taskmanager.numberOfTaskSlots: 4\nweb.cors.allow-origin: *\nenv.java.opts.all: -Dnote=a: b\n");
 
     FlinkPipelineOptions options =
         launched("--runner=FlinkRunner", "--flinkConfDir=" + userConf, "--savepointPath=file:/savepoints/sp-1");
 
     Map<String, String> loaded = loaded(options);
     assertEquals("4", loaded.get("taskmanager.numberOfTaskSlots"), loaded.toString());
+    assertEquals("*", loaded.get("web.cors.allow-origin"), loaded.toString());
+    assertEquals("-Dnote=a: b", loaded.get("env.java.opts.all"), loaded.toString());
     assertEquals("file:/savepoints/sp-1", loaded.get("execution.savepoint.path"), loaded.toString());
   }
 
@@ -161,6 +165,18 @@ class FlinkLaunchTest {
             "--failOnceAfterPayments=100"));
 
     assertTrue(error.getMessage().startsWith("--failOnceAfterPayments is a drill for the embedded cluster"), error.getMessage());
+  }
+
+  @Test
+  void underFlinkRunTheDefaultMasterIsTheClusterNotAnEmbeddedOne() {
+    FlinkCliEnvironment.during(() -> {
+      IllegalArgumentException drill = assertThrows(IllegalArgumentException.class,
+          () -> launched("--runner=FlinkRunner", "--stateBackendStoragePath=hdfs://nn/checkpoints", "--failOnceAfterPayments=100"));
+      assertTrue(drill.getMessage().startsWith("--failOnceAfterPayments is a drill for the embedded cluster"), drill.getMessage());
+
+      IllegalArgumentException storage = assertThrows(IllegalArgumentException.class, () -> launched("--runner=FlinkRunner"));
+      assertTrue(storage.getMessage().startsWith("--stateBackendStoragePath is required"), storage.getMessage());
+    });
   }
 
   @Test
