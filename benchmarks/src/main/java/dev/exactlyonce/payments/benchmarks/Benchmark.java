@@ -71,7 +71,8 @@ public final class Benchmark implements Callable<Integer> {
   long latencyWarmUpSeconds = 30;
 
   @Option(names = "--event-rate", defaultValue = "10000",
-      description = "Payments per second of event time: sets how many windows the load spans (default ${DEFAULT-VALUE}).")
+      description = "Payments per second of event time: sets how many windows the load spans (default ${DEFAULT-VALUE}). "
+          + "Throughput mode only: with --rate, event time follows the clock.")
   int eventRate;
 
   @Option(names = "--partitions", defaultValue = "4", description = "Topic partitions (default ${DEFAULT-VALUE}).")
@@ -161,12 +162,16 @@ public final class Benchmark implements Callable<Integer> {
   /** What was sent: enough of the ledger to check the tables, without keeping the ledger. */
   record Load(long records, long payments, Map<String, BigDecimal> totals, double seconds) {}
 
-  private SimulatorSettings settings(int recordsPerSecond) {
+  SimulatorSettings settings(int recordsPerSecond) {
     SimulatorSettings defaults = SimulatorSettings.defaults(Instant.now());
-    Duration span = Duration.millis(Math.max(60_000L, payments * 1000L / eventRate));
     // Produced in real time, payments carry the time they are sent, as a live source does: event
     // times in the past would fall behind the watermark of a caught-up (idle) partition, which
-    // follows the clock, and go to LATE once they are older than the horizon.
+    // follows the clock, and go to LATE once they are older than the horizon. So the span is the
+    // sending time, one payment per 1/rate s: ahead of their sending, by more than the clock skew
+    // allowed, payments would be refused as BAD_TIMESTAMP.
+    Duration span = rate > 0
+        ? Duration.millis(Math.max(1, payments * 1000L / rate))
+        : Duration.millis(Math.max(60_000L, payments * 1000L / eventRate));
     Instant end = rate > 0 ? defaults.end().plus(span) : defaults.end();
     return new SimulatorSettings(payments, recordsPerSecond, defaults.seed(), defaults.accounts(), span, end,
             duplicateRate, 0, 0, 0, defaults.outOfOrderBy(), 0, defaults.lateBy(), 0);

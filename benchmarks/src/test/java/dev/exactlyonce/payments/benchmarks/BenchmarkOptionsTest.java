@@ -1,21 +1,49 @@
 package dev.exactlyonce.payments.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
-/** A bad option is refused by name before the work directory is emptied or a broker started. */
+/**
+ * The benchmark's options: a bad one is refused by name before the work directory is emptied or a
+ * broker started; the load they describe is one the pipeline accepts.
+ */
 class BenchmarkOptionsTest {
   @TempDir Path dir;
+
+  @Test
+  void withARateEventTimeFollowsTheSendingWhateverTheEventRate() {
+    // 100,000 payments at 1,000 records/s take at least 100 s to send; spread over the 1,000 s
+    // that --event-rate=100 asks for, most would be minutes ahead of their Kafka timestamp and
+    // refused as BAD_TIMESTAMP.
+    Benchmark benchmark = new Benchmark();
+    benchmark.payments = 100_000;
+    benchmark.rate = 1_000;
+    benchmark.eventRate = 100;
+    benchmark.duplicateRate = 0.05;
+
+    Instant before = Instant.now();
+    SimulatorSettings settings = benchmark.settings(benchmark.rate);
+
+    assertEquals(Duration.standardSeconds(100), settings.eventTimeSpan());
+    Instant firstEventTime = settings.end().minus(settings.eventTimeSpan());
+    assertFalse(firstEventTime.isBefore(before), "event time starts at the launch, not in the past");
+    assertFalse(firstEventTime.isAfter(Instant.now()), "nor ahead of it");
+  }
 
   @ParameterizedTest
   @CsvSource({
