@@ -8,6 +8,7 @@ import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -65,15 +66,21 @@ public final class LocalMode {
     return commandLine.execute(args);
   }
 
+  /** How a launcher runs the local pipeline: {@link LocalPipeline#run} and what its runner adds. */
+  @FunctionalInterface
+  public interface LocalRun {
+    LocalPipeline.Outcome run(LocalModeOptions options, PrintStream out) throws LocalPipeline.LocalRunException;
+  }
+
   /**
-   * The {@code pipeline} command for launchers that add a runner's defaults (see {@code
-   * runners/}): returns the exit status, errors as one line on standard error.
+   * The {@code pipeline} command for launchers that add a runner's defaults and run it their way
+   * (see {@code runners/}): returns the exit status, errors as one line on standard error.
    */
-  public static int runPipeline(String[] args, Consumer<PipelineOptions> runnerDefaults) {
+  public static int runPipeline(String[] args, Consumer<PipelineOptions> runnerDefaults, LocalRun run) {
     try {
       LocalModeOptions options = LocalPipeline.parseOptions(args);
       runnerDefaults.accept(options);
-      LocalPipeline.run(options, System.out);
+      run.run(options, System.out);
       return PASS;
     } catch (LocalPipeline.LocalRunException | IllegalArgumentException e) {
       System.err.println("error: " + PaymentsPipeline.namingTheOption(oneLine(e), args));
@@ -199,7 +206,7 @@ public final class LocalMode {
 
     @Override
     public Integer call() {
-      return runPipeline(args, options -> { });
+      return runPipeline(args, options -> { }, LocalPipeline::run);
     }
   }
 

@@ -1,9 +1,12 @@
 package dev.exactlyonce.payments.runners.flink;
 
 import dev.exactlyonce.payments.local.LocalMode;
+import dev.exactlyonce.payments.local.LocalModeOptions;
+import dev.exactlyonce.payments.local.LocalPipeline;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.ProcessingOptions;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -90,9 +93,23 @@ public final class FlinkLaunch {
     boolean local = Arrays.stream(args).anyMatch(arg -> arg.startsWith("--tablesDir="));
     if (local) {
       String[] withRunner = withFlinkRunner(args);
-      System.exit(LocalMode.runPipeline(withRunner, FlinkLaunch::applyDefaults));
+      System.exit(LocalMode.runPipeline(withRunner, FlinkLaunch::applyDefaults, FlinkLaunch::runLocal));
     }
     System.exit(PaymentsPipeline.run(withFlinkRunner(args), System.err, FlinkLaunch::applyDefaults));
+  }
+
+  /**
+   * A local run ({@code --tablesDir}) with options {@link #applyDefaults} has seen. Once it has
+   * drained, the checkpoints before it are marked as behind it, so that {@code
+   * --resumeFromLatestCheckpoint} does not resume the one it started from.
+   */
+  static LocalPipeline.Outcome runLocal(LocalModeOptions options, PrintStream out) throws LocalPipeline.LocalRunException {
+    LocalPipeline.Outcome outcome = LocalPipeline.run(options, out);
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (runsEmbedded(flink)) {
+      localDirectory(flink.getStateBackendStoragePath()).ifPresent(RetainedCheckpoints::markDrained);
+    }
+    return outcome;
   }
 
   /** Flink settings the product's claims rest on, where the options leave them unset. */
@@ -167,12 +184,9 @@ public final class FlinkLaunch {
 
   private static void resumeFromLatestCheckpoint(FlinkPipelineOptions options) {
     String storage = options.getStateBackendStoragePath();
-    if (!storage.startsWith("file:") && storage.contains("://")) {
-      throw new IllegalArgumentException(
-          "--resumeFromLatestCheckpoint looks for checkpoints in a local directory, and --stateBackendStoragePath is "
-              + storage + ": give the checkpoint with --savepointPath instead");
-    }
-    Path dir = storage.startsWith("file:") ? Path.of(URI.create(storage)) : Path.of(storage);
+    Path dir = localDirectory(storage).orElseThrow(() -> new IllegalArgumentException(
+        "--resumeFromLatestCheckpoint looks for checkpoints in a local directory, and --stateBackendStoragePath is "
+            + storage + ": give the checkpoint with --savepointPath instead"));
     Optional<Path> latest = RetainedCheckpoints.latest(dir);
     if (latest.isPresent()) {
       options.setSavepointPath(latest.get().toUri().toString());
@@ -180,6 +194,14 @@ public final class FlinkLaunch {
     } else {
       LOG.warn("no retained checkpoint under {}: starting without state, from the consumer group's offsets", dir);
     }
+  }
+
+  /** The directory of a {@code file:} URI or a plain path; empty for any other scheme. */
+  private static Optional<Path> localDirectory(String storage) {
+    if (!storage.startsWith("file:") && storage.contains("://")) {
+      return Optional.empty();
+    }
+    return Optional.of(storage.startsWith("file:") ? Path.of(URI.create(storage)) : Path.of(storage));
   }
 
   private static boolean runsEmbedded(FlinkPipelineOptions options) {

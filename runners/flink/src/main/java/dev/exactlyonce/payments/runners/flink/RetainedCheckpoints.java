@@ -15,21 +15,50 @@ import java.util.stream.Stream;
  */
 public final class RetainedCheckpoints {
   private static final String METADATA = "_metadata";
+  /** Written when a job on this storage drained cleanly; its modification time is what counts. */
+  private static final String DRAINED = "drained";
 
   private RetainedCheckpoints() {}
 
-  /** The newest complete checkpoint of any job under {@code storageDir}, if there is one. */
+  /**
+   * The newest complete checkpoint of any job under {@code storageDir} completed after the last
+   * clean drain ({@link #markDrained}), if there is one.
+   */
   public static Optional<Path> latest(Path storageDir) {
     if (!Files.isDirectory(storageDir)) {
       return Optional.empty();
     }
+    Optional<FileTime> drainedAt = modifiedAt(storageDir.resolve(DRAINED));
     try (Stream<Path> jobs = Files.list(storageDir)) {
       return jobs.filter(Files::isDirectory)
           .flatMap(RetainedCheckpoints::checkpointsOf)
           .filter(checkpoint -> Files.isRegularFile(checkpoint.resolve(METADATA)))
+          .filter(checkpoint -> drainedAt.isEmpty() || completedAt(checkpoint).compareTo(drainedAt.get()) > 0)
           .max(Comparator.comparing(RetainedCheckpoints::completedAt).thenComparing(RetainedCheckpoints::number));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list checkpoints in " + storageDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Records that a job on {@code storageDir} drained cleanly. Flink then deleted the job's own
+   * checkpoints, but not the one it resumed from, which would otherwise be the newest here and be
+   * resumed a second time: its offsets and state are behind what the drained job wrote.
+   */
+  public static void markDrained(Path storageDir) {
+    try {
+      Files.createDirectories(storageDir);
+      Files.writeString(storageDir.resolve(DRAINED), java.time.Instant.now() + System.lineSeparator());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot record the clean drain in " + storageDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Optional<FileTime> modifiedAt(Path file) {
+    try {
+      return Files.isRegularFile(file) ? Optional.of(Files.getLastModifiedTime(file)) : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

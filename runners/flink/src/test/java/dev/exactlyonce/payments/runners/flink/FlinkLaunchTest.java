@@ -180,6 +180,19 @@ class FlinkLaunchTest {
   }
 
   @Test
+  void afterACleanDrainOnlyCheckpointsCompletedLaterAreResumed() throws Exception {
+    checkpoint("job-a", 4, Instant.now().minusSeconds(600));
+    RetainedCheckpoints.markDrained(dir.resolve("checkpoints"));
+    String[] resume = {"--runner=FlinkRunner", "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(),
+        "--resumeFromLatestCheckpoint=true"};
+
+    assertNull(launched(resume).getSavepointPath(), "the drained job's starting checkpoint is behind it");
+
+    Path later = checkpoint("job-b", 1, Instant.now().plusSeconds(60));
+    assertEquals(later.toUri().toString(), launched(resume).getSavepointPath());
+  }
+
+  @Test
   void withNoRetainedCheckpointTheRunStartsWithoutState() throws IOException {
     FlinkPipelineOptions options =
         launched("--runner=FlinkRunner", "--stateBackendStoragePath=" + dir.resolve("empty").toUri(),

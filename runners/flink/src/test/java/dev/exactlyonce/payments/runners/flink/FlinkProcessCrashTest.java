@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,8 @@ class FlinkProcessCrashTest {
       Reconciliation.Report report =
           Reconciliation.check(crash.ledger(), written, Reconciliation.Accounting.REPLAYS_COLLAPSE);
       assertTrue(report.passed(), report.text());
+      // The resumed run drained: the checkpoint it started from must not be resumed again.
+      assertEquals(Optional.empty(), RetainedCheckpoints.latest(checkpoints()));
     }
   }
 
@@ -117,7 +120,7 @@ class FlinkProcessCrashTest {
 
   private LocalPipeline.Outcome restart(LocalKafka kafka, String... extra) throws Exception {
     String[] args = Stream.concat(Stream.of("--consumerGroup=" + GROUP), Stream.of(extra)).toArray(String[]::new);
-    return LocalPipeline.run(
+    return FlinkLaunch.runLocal(
         FlinkLocalRuns.options(kafka, tables(), checkpoints(), 1_000, args),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
   }
