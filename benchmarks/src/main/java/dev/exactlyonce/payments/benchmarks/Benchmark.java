@@ -164,17 +164,14 @@ public final class Benchmark implements Callable<Integer> {
 
   SimulatorSettings settings(int recordsPerSecond) {
     SimulatorSettings defaults = SimulatorSettings.defaults(Instant.now());
+    Duration span = Duration.millis(Math.max(60_000L, payments * 1000L / eventRate));
+    SimulatorSettings loaded = new SimulatorSettings(payments, recordsPerSecond, defaults.seed(), defaults.accounts(),
+        span, defaults.end(), duplicateRate, 0, 0, 0, defaults.outOfOrderBy(), 0, defaults.lateBy(), 0);
     // Produced in real time, payments carry the time they are sent, as a live source does: event
     // times in the past would fall behind the watermark of a caught-up (idle) partition, which
-    // follows the clock, and go to LATE once they are older than the horizon. So the span is the
-    // sending time, one payment per 1/rate s: ahead of their sending, by more than the clock skew
-    // allowed, payments would be refused as BAD_TIMESTAMP.
-    Duration span = rate > 0
-        ? Duration.millis(Math.max(1, payments * 1000L / rate))
-        : Duration.millis(Math.max(60_000L, payments * 1000L / eventRate));
-    Instant end = rate > 0 ? defaults.end().plus(span) : defaults.end();
-    return new SimulatorSettings(payments, recordsPerSecond, defaults.seed(), defaults.accounts(), span, end,
-            duplicateRate, 0, 0, 0, defaults.outOfOrderBy(), 0, defaults.lateBy(), 0);
+    // follows the clock, and go to LATE once they are older than the horizon; ahead of their
+    // sending, by more than the clock skew allowed, they would be refused as BAD_TIMESTAMP.
+    return rate > 0 ? loaded.inRealTime(defaults.end()) : loaded;
   }
 
   private Load load(LocalKafka kafka, int recordsPerSecond) throws Exception {
