@@ -121,14 +121,16 @@ public final class FlinkLaunch {
     if (options.getStateBackend() == null) {
       options.setStateBackend("rocksdb");
     }
+    // Asked once: for [auto] the answer takes creating Flink's execution environment.
+    boolean embedded = runsEmbedded(options);
     long failAfter = options.as(ProcessingOptions.class).getFailOnceAfterPayments();
-    if (failAfter > 0 && !runsEmbedded(options)) {
+    if (failAfter > 0 && !embedded) {
       // Its count lives in the launching JVM; on task managers the drill would fail every payment.
       throw new IllegalArgumentException(
           "--failOnceAfterPayments is a drill for the embedded cluster (--flinkMaster=[local]), not for --flinkMaster="
               + options.getFlinkMaster());
     }
-    if (options.getStateBackendStoragePath() == null && !runsEmbedded(options)) {
+    if (options.getStateBackendStoragePath() == null && !embedded) {
       throw new IllegalArgumentException(
           "--stateBackendStoragePath is required with --flinkMaster=" + options.getFlinkMaster()
               + ": checkpoints must go where every TaskManager and the JobManager reach them (hdfs://, s3://, "
@@ -154,7 +156,7 @@ public final class FlinkLaunch {
     if (options.as(FlinkLaunchOptions.class).getResumeFromLatestCheckpoint() && options.getSavepointPath() == null) {
       resumeFromLatestCheckpoint(options);
     }
-    if (runsEmbedded(options)) {
+    if (embedded) {
       Map<String, String> settings = new LinkedHashMap<>();
       if ("rocksdb".equalsIgnoreCase(options.getStateBackend())) {
         settings.put(MANAGED_MEMORY_KEY, DEFAULT_EMBEDDED_MANAGED_MEMORY);
