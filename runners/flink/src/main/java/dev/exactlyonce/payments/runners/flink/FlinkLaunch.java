@@ -28,6 +28,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.IllegalConfigurationException;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -84,7 +85,7 @@ public final class FlinkLaunch {
   private static final String ALLOW_NON_RESTORED_STATE_KEY = SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE.key();
   /** What this launch decides for the restore, over whatever the user's configuration says. */
   private static final Set<String> LAUNCH_DECIDES = Set.of(SAVEPOINT_PATH_KEY, ALLOW_NON_RESTORED_STATE_KEY);
-  private static final String MANAGED_MEMORY_KEY = "taskmanager.memory.managed.size";
+  private static final String MANAGED_MEMORY_KEY = TaskManagerOptions.MANAGED_MEMORY_SIZE.key();
 
   private FlinkLaunch() {}
 
