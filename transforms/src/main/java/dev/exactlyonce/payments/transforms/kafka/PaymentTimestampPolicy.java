@@ -73,16 +73,10 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
         BoundedWindow.TIMESTAMP_MIN_VALUE);
   }
 
-  /** A factory for KafkaIO's {@code withTimestampPolicyFactory}. */
-  public static TimestampPolicyFactory<byte[], byte[]> factory(
-      Duration maxOutOfOrderness, DrainSignal drain) {
-    return (partition, previousWatermark) ->
-        new PaymentTimestampPolicy(maxOutOfOrderness, drain, previousWatermark);
-  }
-
   /**
-   * A factory for payment events that a parser with the same {@code maxClockSkew} reads: a payment
-   * it refuses for being ahead of its record moves no watermark.
+   * A factory for KafkaIO's {@code withTimestampPolicyFactory}, for payment events that a parser
+   * with the same {@code maxClockSkew} reads: a payment it refuses for being ahead of its record
+   * moves no watermark.
    */
   public static TimestampPolicyFactory<byte[], byte[]> factory(
       Duration maxOutOfOrderness, DrainSignal drain, Duration maxClockSkew) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.exactlyonce.payments.transforms.TestEvents;
+import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -362,7 +363,7 @@ class PaymentTimestampPolicyTest {
   @Test
   void testFactoryRestoresPreviousWatermark() {
     TimestampPolicy<byte[], byte[]> policy =
-        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never())
+        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never(), ParsePayments.DEFAULT_MAX_CLOCK_SKEW)
             .createTimestampPolicy(
                 new TopicPartition(TestEvents.TOPIC, 0), Optional.of(minutes(30)));
 
