@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
+import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
+import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import java.util.List;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.joda.time.Duration;
@@ -60,6 +62,14 @@ class PipelineOptionsTest {
     assertTrue(
         error.getMessage().contains(expectedMessage),
         () -> "message was: " + error.getMessage());
+  }
+
+  @Test
+  void optionDefaultsAreTheTransformsDefaults() {
+    // An option's default is an annotation literal; the transform's is a constant. They must agree.
+    PipelineConfig defaults = configWith();
+    assertEquals(ParsePayments.DEFAULT_MAX_CLOCK_SKEW, defaults.maxClockSkew());
+    assertEquals(DeduplicatePayments.create().latestPassThrough(), defaults.deduplicate().latestPassThrough());
   }
 
   @Test
