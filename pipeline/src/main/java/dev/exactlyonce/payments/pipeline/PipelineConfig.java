@@ -42,7 +42,8 @@ public final class PipelineConfig {
     maxClockSkew = Duration.standardSeconds(atLeast("maxClockSkewSeconds", options.getMaxClockSkewSeconds(), 0));
     Duration horizon = Duration.standardMinutes(atLeast("dedupHorizonMinutes", options.getDedupHorizonMinutes(), 1));
     Duration dedupWindow = Duration.standardSeconds(atLeast("dedupWindowSeconds", options.getDedupWindowSeconds(), 1));
-    deduplicate = DeduplicatePayments.create().withHorizon(horizon).withWindowSize(dedupWindow);
+    deduplicate =
+        DeduplicatePayments.create().withHorizon(horizon).withWindowSize(dedupWindow).withMaxClockSkew(maxClockSkew);
 
     BigDecimal high = decimal("fraudHighAmount", options.getFraudHighAmount());
     BigDecimal medium = decimal("fraudMediumAmount", options.getFraudMediumAmount());

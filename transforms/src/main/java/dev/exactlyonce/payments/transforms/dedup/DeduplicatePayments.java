@@ -4,53 +4,68 @@ import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
 import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
-import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Drops every copy of a payment but one, by {@code transaction_id}, with {@link
- * Deduplicate#keyedValues()} under event-time windows.
+ * Drops every copy of a payment but the first, by {@code transaction_id}, whatever event time each
+ * copy carries, with {@link Deduplicate#keyedValues()}.
  *
- * <p><b>Semantics.</b> Payments are windowed by their event time into windows of {@link
- * #withWindowSize window size}; every copy of a payment carries the same event time, so all copies
- * meet in the same window. The window stays open until the watermark passes its end plus the
- * {@link #withHorizon horizon}. Every copy that arrives while its window is open is compared with
- * the others; exactly one comes out on {@link #UNIQUE}. A copy that arrives after its window
- * closed cannot be compared any more: it comes out on {@link #LATE} as a dead letter, never
- * dropped and never passed on as new. So a payment is guaranteed to be deduplicated against
- * copies that arrive up to {@code horizon} after the watermark passed its event time, and up to
- * {@code horizon + window size} at most.
+ * <p><b>Semantics.</b> Each copy has an <i>arrival</i>: its Kafka record's timestamp, which every
+ * reading of the record sees the same (see {@link #arrivalOf}). The first copy of a transaction to
+ * arrive on time is kept; its event time is the payment's. Every later copy whose arrival is at
+ * most {@link #withHorizon horizon} after that first copy's event time is a duplicate, whether
+ * its own {@code event_time} is the same, later or earlier (a producer that re-serialises a
+ * payment on retry stamps it anew). A copy arriving after that goes to {@link #LATE} as a dead
+ * letter, and so does a transaction never seen before that arrives more than the horizon after its
+ * own event time. Nothing is dropped without a trace and nothing is passed on twice.
  *
- * <p><b>Why not the obvious configuration.</b> {@code Deduplicate} sets its expiry timer relative
- * to the input watermark. Payments read from a backlog before the first watermark advance get a
- * timer at the minimum timestamp plus the duration, which fires at the first advance, and their
- * copies later get through. Here the duration is effectively unbounded, so the timer always lands
- * at the window's end (Beam caps it there): state lives exactly as long as the window.
+ * <p><b>Why arrival, not the watermark.</b> A verdict taken against the watermark depends on when
+ * the record is read: a replay after a restore, or a backlog read later, could decide otherwise,
+ * and the first reading's row would then stand beside the replay's LATE dead letter. The Kafka
+ * timestamp is part of the record, so every reading decides the same.
  *
- * <p>The input must come from a source that never emits behind its watermark (see {@code
- * PaymentTimestampPolicy}); element timestamps at or after a payment's event time say how late it
- * arrived.
+ * <p><b>How.</b> {@code JudgeCopies}, keyed by transaction id in the global window, keeps the
+ * first copy's event time and copy count, decides LATE, and hands every copy that is not LATE to
+ * {@code Deduplicate}, carrying the first copy's event time. The copies of a transaction therefore
+ * meet in one event-time window however far apart their own event times were, and {@code
+ * Deduplicate} drops all but the first there. Both keep state by absolute event time, never
+ * relative to a watermark that is still at its minimum while a backlog is read.
  *
- * <p><b>Limits.</b> Copies that differ in event time are duplicates only if they fall in the same
- * window. State is one flag per transaction and window (plus the audit's counts, one map entry per
- * transaction), kept for about {@code horizon + window size} of event time.
+ * <p><b>Limits.</b> A copy whose event time is more than the horizon after its first copy's can be
+ * taken for a new payment once the first copy is forgotten. A transaction's state lives until the
+ * watermark passes its first event time plus twice the horizon plus the clock skew; its audit row
+ * comes out once the watermark passes the first event time plus {@link #latestPassThrough()}. The
+ * verdict equals the Kafka-timestamp one as long as a partition's Kafka timestamps do not run
+ * backwards by more than the clock skew minus the out-of-orderness bound (see {@link #arrivalOf}).
  */
 public final class DeduplicatePayments extends PTransform<PCollection<Payment>, PCollectionTuple> {
 
@@ -64,16 +79,17 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
 
   public static final Duration DEFAULT_HORIZON = Duration.standardHours(1);
   /**
-   * Every transaction of a window is forgotten at once when it closes, and the runner stalls while
-   * it fires their timers: with ten seconds' worth of payments at a time, once the job had warmed
-   * up, no row waited more than 2.5 s at 10,000 payments/s on 2 cores, where a minute's worth held
-   * rows back for 7 s (docs/benchmarks.md).
+   * Granularity of {@code Deduplicate}'s state: a window's flags are forgotten together when it
+   * closes, and the runner stalls while it fires their timers, so windows stay short.
    */
   public static final Duration DEFAULT_WINDOW_SIZE = Duration.standardSeconds(10);
+  /** The parser's default bound on how far an event time may run ahead of its Kafka timestamp. */
+  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.standardMinutes(5);
 
   /**
    * Long enough that the watermark plus this is past the end of any window even while the
-   * watermark is at its minimum, short enough not to overflow when added to a real watermark.
+   * watermark is at its minimum, short enough not to overflow when added to a real watermark: Beam
+   * then caps {@code Deduplicate}'s timer at the window's end.
    */
   static final Duration UNTIL_WINDOW_CLOSES = Duration.millis(Long.MAX_VALUE / 256);
 
@@ -82,113 +98,232 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
 
   private final Duration horizon;
   private final Duration windowSize;
-  private final DeduplicationAudit audit;
+  private final Duration maxClockSkew;
 
-  private DeduplicatePayments(Duration horizon, Duration windowSize, DeduplicationAudit audit) {
+  private DeduplicatePayments(Duration horizon, Duration windowSize, Duration maxClockSkew) {
     if (!horizon.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("deduplication horizon must be positive, was " + horizon);
     }
+    if (maxClockSkew.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("clock skew must not be negative, was " + maxClockSkew);
+    }
     this.horizon = horizon;
     this.windowSize = windowSize;
-    this.audit = audit;
+    this.maxClockSkew = maxClockSkew;
   }
 
   public static DeduplicatePayments create() {
-    return new DeduplicatePayments(DEFAULT_HORIZON, DEFAULT_WINDOW_SIZE, DeduplicationAudit.create());
+    return new DeduplicatePayments(DEFAULT_HORIZON, DEFAULT_WINDOW_SIZE, DEFAULT_MAX_CLOCK_SKEW);
   }
 
-  /** How long after the watermark passes a payment's event time its copies are still caught. */
+  /** How long after a payment's first event time its copies are still caught. */
   public DeduplicatePayments withHorizon(Duration horizon) {
-    return new DeduplicatePayments(horizon, windowSize, audit);
+    return new DeduplicatePayments(horizon, windowSize, maxClockSkew);
   }
 
-  /** Granularity of the event-time windows; the horizon's precision. */
+  /** Granularity of the event-time windows {@code Deduplicate} keeps its flags in. */
   public DeduplicatePayments withWindowSize(Duration windowSize) {
-    return new DeduplicatePayments(horizon, windowSize, audit);
-  }
-
-  /** How many keys the audit spreads transactions over (see {@link DeduplicationAudit}). */
-  public DeduplicatePayments withAuditShards(int shards) {
-    return new DeduplicatePayments(horizon, windowSize, audit.withShards(shards));
+    return new DeduplicatePayments(horizon, windowSize, maxClockSkew);
   }
 
   /**
-   * How far behind the watermark a payment can still come out on {@link #UNIQUE}: a copy is
-   * compared, and the first let through, until its window closes, up to the horizon plus a window
-   * after its event time. Later stages keep their state that long.
+   * The parser's bound on how far an event time may be ahead of its Kafka timestamp: no record is
+   * stamped further than this after its arrival, and state is kept this much longer.
    */
-  public Duration latestPassThrough() {
-    return horizon.plus(windowSize);
+  public DeduplicatePayments withMaxClockSkew(Duration maxClockSkew) {
+    return new DeduplicatePayments(horizon, windowSize, maxClockSkew);
   }
 
-  /** The windows this transform deduplicates in. */
-  public EventTimeWindows<KV<String, Payment>> windows() {
+  /**
+   * How far behind the watermark a payment can still come out on {@link #UNIQUE}: it arrived at
+   * most the horizon after its event time, and was stamped at most the clock skew after it
+   * arrived. Later stages keep their state that long.
+   */
+  public Duration latestPassThrough() {
+    return horizon.plus(maxClockSkew);
+  }
+
+  /**
+   * The moment a copy is judged by: its Kafka timestamp, unless its element timestamp is more
+   * than the clock skew after that. It never is while a partition's Kafka timestamps do not run
+   * backwards (the timestamp policy stamps a record at its event time, which the parser bounds by
+   * the Kafka timestamp plus the skew, or at a watermark made of earlier records' event times or a
+   * clock reading that the record's append came after). Taking the later of the two keeps the
+   * state a copy needs alive whatever the Kafka timestamps say.
+   */
+  static Instant arrivalOf(Payment copy, Instant elementTimestamp, Duration maxClockSkew) {
+    Instant bound = elementTimestamp.minus(maxClockSkew);
+    return bound.isAfter(copy.getReceivedAt()) ? bound : copy.getReceivedAt();
+  }
+
+  /** The windows {@code Deduplicate} runs in, chosen by the first copy's event time. */
+  EventTimeWindows<KV<String, Payment>> windows() {
     return EventTimeWindows.<KV<String, Payment>>of(
             windowSize, keyed -> keyed.getValue().getEventTime())
-        .extendedBy(horizon);
+        .extendedBy(latestPassThrough());
   }
 
   @Override
   public PCollectionTuple expand(PCollection<Payment> payments) {
-    EventTimeWindows<KV<String, Payment>> windows = windows();
-    PCollectionTuple routed =
-        payments.apply(
-            "RouteLatePayments",
-            ParDo.of(new RouteLateFn(windows)).withOutputTags(IN_TIME, TupleTagList.of(LATE)));
-    PCollection<KV<String, Payment>> windowed =
-        routed.get(IN_TIME).apply("EventTimeWindows", Window.into(windows));
+    Coder<Payment> paymentCoder = SchemaCoders.of(payments.getPipeline(), Payment.class);
+    PCollectionTuple judged =
+        payments
+            .apply(
+                "KeyByTransactionId",
+                WithKeys.of(Payment::getTransactionId).withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), paymentCoder))
+            .apply(
+                "JudgeCopies",
+                ParDo.of(
+                        new JudgeCopiesFn(
+                            horizon,
+                            maxClockSkew,
+                            SchemaCoders.of(payments.getPipeline(), DuplicateAudit.class)))
+                    .withOutputTags(IN_TIME, TupleTagList.of(LATE).and(AUDIT)));
+    judged.get(IN_TIME).setCoder(KvCoder.of(StringUtf8Coder.of(), paymentCoder));
+    judged.get(LATE).setCoder(SchemaCoders.of(payments.getPipeline(), DeadLetter.class));
+    judged.get(AUDIT).setCoder(SchemaCoders.of(payments.getPipeline(), DuplicateAudit.class));
+
     PCollection<Payment> unique =
-        windowed
+        judged
+            .get(IN_TIME)
+            .apply("FirstCopyEventTimeWindows", Window.into(windows()))
             .apply(
                 "DeduplicateByTransactionId",
                 Deduplicate.<String, Payment>keyedValues()
                     .withTimeDomain(TimeDomain.EVENT_TIME)
                     .withDuration(UNTIL_WINDOW_CLOSES))
             .apply("DropKeys", Values.create());
-    PCollection<DuplicateAudit> audits = windowed.apply("DeduplicationAudit", audit);
-    return PCollectionTuple.of(UNIQUE, unique).and(LATE, routed.get(LATE)).and(AUDIT, audits);
+    return PCollectionTuple.of(UNIQUE, unique)
+        .and(LATE, judged.get(LATE))
+        .and(AUDIT, judged.get(AUDIT));
   }
 
   /**
-   * Splits off payments whose window has already closed, before the stateful stages that would
-   * drop them without a trace.
+   * Per transaction: the first copy's event time, when copies were seen and how many were
+   * dropped. Splits off LATE copies before the stages that would drop them without a trace, and
+   * writes the audit once no copy can be a duplicate any more.
    */
-  private static final class RouteLateFn extends DoFn<Payment, KV<String, Payment>> {
-    private final EventTimeWindows<KV<String, Payment>> windows;
-    private final Counter late = Metrics.counter(DeduplicatePayments.class, "payments_late");
+  private static final class JudgeCopiesFn extends DoFn<KV<String, Payment>, KV<String, Payment>> {
+    private static final String FIRST_COPY = "firstCopy";
+    private static final String EXPIRY = "expiry";
 
-    RouteLateFn(EventTimeWindows<KV<String, Payment>> windows) {
-      this.windows = windows;
+    @StateId(FIRST_COPY)
+    private final StateSpec<ValueState<DuplicateAudit>> firstCopySpec;
+
+    @TimerId(EXPIRY)
+    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    private final Duration horizon;
+    private final Duration maxClockSkew;
+    private final Counter late = Metrics.counter(DeduplicatePayments.class, "payments_late");
+    private final Counter duplicates =
+        Metrics.counter(DeduplicatePayments.class, "duplicates_dropped");
+
+    JudgeCopiesFn(Duration horizon, Duration maxClockSkew, Coder<DuplicateAudit> firstCopyCoder) {
+      this.firstCopySpec = StateSpecs.value(firstCopyCoder);
+      this.horizon = horizon;
+      this.maxClockSkew = maxClockSkew;
+    }
+
+    /**
+     * Once the watermark is past this, no copy can arrive within the horizon of the first: the
+     * audit is final. One millisecond on, because a timer fires once the watermark reaches it.
+     */
+    private Instant auditAt(Instant firstEventTime) {
+      return firstEventTime.plus(horizon).plus(maxClockSkew).plus(Duration.millis(1));
+    }
+
+    /**
+     * A copy whose own event time is up to the horizon after the first's is LATE by its own
+     * horizon once this has passed, so the first copy can be forgotten without letting it through.
+     */
+    private Instant forgetAt(Instant firstEventTime) {
+      return auditAt(firstEventTime).plus(horizon);
     }
 
     @ProcessElement
-    public void process(@Element Payment payment, @Timestamp Instant arrival, MultiOutputReceiver out) {
-      IntervalWindow window = windows.windowFor(payment.getEventTime());
-      if (arrival.isAfter(window.maxTimestamp())) {
+    public void process(
+        @Element KV<String, Payment> element,
+        @Timestamp Instant timestamp,
+        @StateId(FIRST_COPY) ValueState<DuplicateAudit> firstCopy,
+        @TimerId(EXPIRY) Timer expiry,
+        MultiOutputReceiver out) {
+      Payment copy = element.getValue();
+      Instant arrival = arrivalOf(copy, timestamp, maxClockSkew);
+      DuplicateAudit first = firstCopy.read();
+      Instant firstEventTime = first == null ? copy.getEventTime() : first.getEventTime();
+      Instant deadline = firstEventTime.plus(horizon);
+      if (arrival.isAfter(deadline)) {
         late.inc();
-        out.get(LATE).output(lateDeadLetter(payment, arrival, window));
+        out.get(LATE).output(lateDeadLetter(copy, arrival, deadline, first != null));
+        return;
+      }
+      Payment kept = copy.toBuilder().setRawValue(null).setEventTime(firstEventTime).build();
+      if (first == null) {
+        firstCopy.write(
+            DuplicateAudit.of(copy.getTransactionId(), firstEventTime, copy.getReceivedAt(), copy.getReceivedAt(), 0));
+        expiry.set(auditAt(firstEventTime));
       } else {
-        out.get(IN_TIME)
-            .output(KV.of(payment.getTransactionId(), payment.toBuilder().setRawValue(null).build()));
+        duplicates.inc();
+        firstCopy.write(
+            DuplicateAudit.of(
+                first.getTransactionId(),
+                firstEventTime,
+                earlier(first.getFirstSeenAt(), copy.getReceivedAt()),
+                later(first.getLastSeenAt(), copy.getReceivedAt()),
+                first.getDuplicateCopies() + 1));
+      }
+      out.get(IN_TIME).output(KV.of(element.getKey(), kept));
+    }
+
+    @OnTimer(EXPIRY)
+    public void onExpiry(
+        OnTimerContext context,
+        @StateId(FIRST_COPY) ValueState<DuplicateAudit> firstCopy,
+        @TimerId(EXPIRY) Timer expiry) {
+      DuplicateAudit first = firstCopy.read();
+      if (first == null) {
+        return;
+      }
+      Instant forget = forgetAt(first.getEventTime());
+      if (context.fireTimestamp().isBefore(forget)) {
+        if (first.getDuplicateCopies() > 0) {
+          context.output(AUDIT, first);
+        }
+        // Forgetting emits nothing, so it holds no watermark.
+        expiry.withNoOutputTimestamp().set(forget);
+      } else {
+        firstCopy.clear();
       }
     }
 
-    private static DeadLetter lateDeadLetter(Payment payment, Instant arrival, IntervalWindow window) {
+    private static Instant earlier(Instant a, Instant b) {
+      return b.isBefore(a) ? b : a;
+    }
+
+    private static Instant later(Instant a, Instant b) {
+      return b.isAfter(a) ? b : a;
+    }
+
+    private static DeadLetter lateDeadLetter(
+        Payment copy, Instant arrival, Instant deadline, boolean seenBefore) {
       return DeadLetter.builder()
           .setErrorKind(ErrorKind.LATE)
           .setMessage(
-              "arrived at watermark "
+              "arrived at "
                   + arrival
-                  + ", after deduplication for event time "
-                  + payment.getEventTime()
+                  + ", after deduplication for "
+                  + (seenBefore ? "its first copy" : "it")
                   + " closed at "
-                  + window.maxTimestamp())
-          .setSource(payment.getSource())
-          .setRawKey(payment.getTransactionId().getBytes(StandardCharsets.UTF_8))
-          .setRawValue(payment.getRawValue())
-          .setTransactionId(payment.getTransactionId())
-          .setEventTime(payment.getEventTime())
-          .setReceivedAt(payment.getReceivedAt())
+                  + deadline
+                  + " (event time plus the horizon)")
+          .setSource(copy.getSource())
+          .setRawKey(copy.getTransactionId().getBytes(StandardCharsets.UTF_8))
+          .setRawValue(copy.getRawValue())
+          .setTransactionId(copy.getTransactionId())
+          .setEventTime(copy.getEventTime())
+          .setReceivedAt(copy.getReceivedAt())
           .build();
     }
   }

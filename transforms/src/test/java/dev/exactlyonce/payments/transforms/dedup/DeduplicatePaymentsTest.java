@@ -150,7 +150,8 @@ public class DeduplicatePaymentsTest {
             stream()
                 .addElements(onTime(first))
                 .advanceWatermarkTo(muchLater)
-                .addElements(TimestampedValue.of(firstCopy, muchLater))
+                // Its Kafka timestamp says it reached Kafka two minutes after the horizon.
+                .addElements(TimestampedValue.of(payment(2, TestEvents.json("tx-1", "10.00", "USD", T0), muchLater), muchLater))
                 .advanceWatermarkToInfinity());
 
     PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE))).containsInAnyOrder("tx-1");
@@ -179,7 +180,9 @@ public class DeduplicatePaymentsTest {
         deduplicate(
             stream()
                 .advanceWatermarkTo(muchLater)
-                .addElements(TimestampedValue.of(first, muchLater), onTime(payment(5, "tx-9", "3.00", "USD", muchLater)))
+                .addElements(
+                    TimestampedValue.of(payment(1, TestEvents.json("tx-1", "10.00", "USD", T0), muchLater), muchLater),
+                    onTime(payment(5, "tx-9", "3.00", "USD", muchLater)))
                 .advanceWatermarkToInfinity());
 
     PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE))).containsInAnyOrder("tx-9");
@@ -190,6 +193,111 @@ public class DeduplicatePaymentsTest {
                     "LateTransactionIds",
                     MapElements.into(TypeDescriptors.strings()).via(DeadLetter::getTransactionId)))
         .containsInAnyOrder("tx-1");
+    pipeline.run();
+  }
+
+  @Test
+  public void testVerdictFollowsTheKafkaTimestampWhateverTheWatermarkWasWhenRead() {
+    // A replay reads the same records under another watermark: the verdicts must not change.
+    String event = TestEvents.json("tx-5", "5.00", "USD", T0);
+    Payment arrivedInTime = payment(20, event, T0.plus(Duration.standardMinutes(59)));
+    Payment arrivedTooLate =
+        payment(21, TestEvents.json("tx-6", "6.00", "USD", T0), T0.plus(Duration.standardMinutes(61)));
+    PCollectionTuple result =
+        deduplicate(
+            stream()
+                // Read early, in a backlog: the watermark is far behind its arrival.
+                .addElements(onTime(arrivedTooLate))
+                .advanceWatermarkTo(T0.plus(Duration.standardMinutes(63)))
+                // Read after an idle partition's watermark ran four minutes past its arrival.
+                .addElements(TimestampedValue.of(arrivedInTime, T0.plus(Duration.standardMinutes(63))))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE))).containsInAnyOrder("tx-5");
+    PAssert.that(
+            result
+                .get(DeduplicatePayments.LATE)
+                .apply(
+                    "LateTransactionIds",
+                    MapElements.into(TypeDescriptors.strings()).via(DeadLetter::getTransactionId)))
+        .containsInAnyOrder("tx-6");
+    pipeline.run();
+  }
+
+  @Test
+  public void testDriftedCopiesInABacklogReadBeforeTheFirstWatermarkAreDropped() {
+    // The whole backlog is read while the watermark is at its minimum, copies in other windows
+    // than the original; the last copy comes after the watermark has moved half an hour on.
+    Instant halfHour = T0.plus(Duration.standardMinutes(30));
+    Payment original = payment(30, TestEvents.json("tx-7", "7.00", "USD", T0), T0);
+    Payment later = payment(31, TestEvents.json("tx-7", "7.00", "USD", T0.plus(Duration.standardSeconds(11))), T0);
+    Payment earlier = payment(32, TestEvents.json("tx-7", "7.00", "USD", T0.minus(Duration.standardMinutes(20))), T0);
+    Payment last = payment(33, TestEvents.json("tx-7", "7.00", "USD", T0.minus(Duration.standardMinutes(59))), halfHour);
+    PCollectionTuple result =
+        deduplicate(
+            stream()
+                .addElements(onTime(original), onTime(later), onTime(earlier), onTime(second))
+                .advanceWatermarkTo(halfHour)
+                .addElements(TimestampedValue.of(last, halfHour))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(result.get(DeduplicatePayments.UNIQUE))
+        .containsInAnyOrder(withoutRawRecord(original), withoutRawRecord(second));
+    PAssert.that(result.get(DeduplicatePayments.LATE)).empty();
+    PAssert.that(result.get(DeduplicatePayments.AUDIT))
+        .containsInAnyOrder(DuplicateAudit.of("tx-7", T0, T0, halfHour, 3));
+    pipeline.run();
+  }
+
+  @Test
+  public void testDriftedCopyAfterTheFirstCopysHorizonGoesLate() {
+    // Its own event time is half an hour later, so its own horizon is still open: the first copy's
+    // has passed, and that one decides.
+    Instant arrival = T0.plus(HORIZON).plus(Duration.standardMinutes(1));
+    Payment drifted =
+        payment(40, TestEvents.json("tx-1", "10.00", "USD", T0.plus(Duration.standardMinutes(30))), arrival);
+    PCollectionTuple result =
+        deduplicate(
+            stream()
+                .addElements(onTime(first))
+                .advanceWatermarkTo(arrival)
+                .addElements(TimestampedValue.of(drifted, arrival))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE))).containsInAnyOrder("tx-1");
+    PAssert.that(
+            result
+                .get(DeduplicatePayments.LATE)
+                .apply(
+                    "LateOffsets",
+                    MapElements.into(TypeDescriptors.longs()).via(late -> late.getSource().getOffset())))
+        .containsInAnyOrder(40L);
+    PAssert.that(result.get(DeduplicatePayments.AUDIT)).empty();
+    pipeline.run();
+  }
+
+  @Test
+  public void testDriftedCopyAfterTheFirstCopyIsForgottenIsLateByItsOwnHorizon() {
+    // Drifted the whole horizon later and arriving after the first copy's state is gone: its own
+    // horizon has passed too, so it is never taken for a new payment.
+    Instant arrival = T0.plus(HORIZON).plus(HORIZON).plus(Duration.standardMinutes(10));
+    Payment drifted = payment(41, TestEvents.json("tx-1", "10.00", "USD", T0.plus(HORIZON)), arrival);
+    PCollectionTuple result =
+        deduplicate(
+            stream()
+                .addElements(onTime(first))
+                .advanceWatermarkTo(arrival)
+                .addElements(TimestampedValue.of(drifted, arrival))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE))).containsInAnyOrder("tx-1");
+    PAssert.that(
+            result
+                .get(DeduplicatePayments.LATE)
+                .apply(
+                    "LateOffsets",
+                    MapElements.into(TypeDescriptors.longs()).via(late -> late.getSource().getOffset())))
+        .containsInAnyOrder(41L);
     pipeline.run();
   }
 
@@ -211,24 +319,20 @@ public class DeduplicatePaymentsTest {
   }
 
   @Test
-  public void testAuditKeepsTransactionsThatShareAShardApart() {
-    // One shard: every transaction's count lives in one map per window, here three windows (T0,
-    // T0 + 20 s, T0 + 30 min). The test payments were all received at T0.
+  public void testAuditCountsCopiesOfEachTransactionApart() {
     Instant halfHourLater = T0.plus(Duration.standardMinutes(30));
     Instant secondTime = second.getEventTime();
     PCollectionTuple result =
-        pipeline
-            .apply(
-                stream()
-                    .addElements(onTime(first), onTime(second), onTime(payment(10, "tx-3", "7.00", "USD", T0)))
-                    .addElements(onTime(firstCopy), onTime(payment(12, "tx-2", "25.50", "EUR", secondTime)))
-                    .addElements(onTime(payment(13, "tx-2", "25.50", "EUR", secondTime)))
-                    .advanceWatermarkTo(halfHourLater)
-                    .addElements(
-                        onTime(payment(11, "tx-4", "8.00", "EUR", halfHourLater)),
-                        onTime(payment(14, "tx-4", "8.00", "EUR", halfHourLater)))
-                    .advanceWatermarkToInfinity())
-            .apply(DeduplicatePayments.create().withHorizon(HORIZON).withAuditShards(1));
+        deduplicate(
+            stream()
+                .addElements(onTime(first), onTime(second), onTime(payment(10, "tx-3", "7.00", "USD", T0)))
+                .addElements(onTime(firstCopy), onTime(payment(12, "tx-2", "25.50", "EUR", secondTime)))
+                .addElements(onTime(payment(13, "tx-2", "25.50", "EUR", secondTime)))
+                .advanceWatermarkTo(halfHourLater)
+                .addElements(
+                    onTime(payment(11, "tx-4", "8.00", "EUR", halfHourLater)),
+                    onTime(payment(14, "tx-4", "8.00", "EUR", halfHourLater)))
+                .advanceWatermarkToInfinity());
 
     PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE)))
         .containsInAnyOrder("tx-1", "tx-2", "tx-3", "tx-4");
@@ -241,19 +345,20 @@ public class DeduplicatePaymentsTest {
   }
 
   @Test
-  public void testLatestPassThroughIsTheHorizonPlusAWindow() {
+  public void testLatestPassThroughIsTheHorizonPlusTheClockSkew() {
     assertEquals(
         Duration.standardMinutes(30).plus(Duration.standardSeconds(20)),
         DeduplicatePayments.create()
             .withHorizon(Duration.standardMinutes(30))
-            .withWindowSize(Duration.standardSeconds(20))
+            .withMaxClockSkew(Duration.standardSeconds(20))
             .latestPassThrough());
   }
 
   @Test
-  public void testAuditShardsMustBePositive() {
+  public void testNegativeClockSkewRefused() {
     assertThrows(
-        IllegalArgumentException.class, () -> DeduplicatePayments.create().withAuditShards(0));
+        IllegalArgumentException.class,
+        () -> DeduplicatePayments.create().withMaxClockSkew(Duration.millis(-1)));
   }
 
   private static long counter(PipelineResult result, String name) {
