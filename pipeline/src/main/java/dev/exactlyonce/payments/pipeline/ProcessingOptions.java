@@ -7,9 +7,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /** Deduplication, fraud rules and metrics windows. */
 public interface ProcessingOptions extends PipelineOptions {
   @Description(
-      "Deduplication horizon in minutes: copies of a payment arriving up to this long after the "
-          + "watermark passed its event time are dropped as duplicates; later ones go to "
-          + "dead_letter as LATE.")
+      "Deduplication horizon in minutes: copies of a payment whose Kafka record timestamp is up to "
+          + "this long after the first copy's event time are dropped as duplicates, whatever their "
+          + "own event time; later ones, and new payments that reach Kafka this long after their "
+          + "event time, go to dead_letter as LATE.")
   @Default.Long(60)
   Long getDedupHorizonMinutes();
 
@@ -26,7 +27,8 @@ public interface ProcessingOptions extends PipelineOptions {
   void setMaxClockSkewSeconds(Long value);
 
   @Description(
-      "Size in seconds of the event-time windows deduplication runs in; the horizon's precision.")
+      "Size in seconds of the event-time windows Deduplicate keeps its state in: its "
+          + "granularity, not a limit on which copies are compared.")
   @Default.Long(10)
   Long getDedupWindowSeconds();
 

@@ -43,7 +43,7 @@ public final class LocalDemo {
       LocalModeOptions options = LocalPipeline.parseOptions(pipelineArgs(settings, kafka, tablesDir));
       PipelineConfig config = PipelineConfig.from(options);
       SimulatorSettings simulator = settings.simulator().fittedTo(
-          Duration.standardMinutes(options.getDedupHorizonMinutes()), config.maxOutOfOrderness());
+          Duration.standardMinutes(options.getDedupHorizonMinutes()), config.maxOutOfOrderness(), config.maxClockSkew());
       out.printf("[2/4] simulating %,d payments at %,d records/s (seed %d) while the pipeline reads%n",
           simulator.payments(), simulator.ratePerSecond(), simulator.seed());
       AtomicLong sent = new AtomicLong();

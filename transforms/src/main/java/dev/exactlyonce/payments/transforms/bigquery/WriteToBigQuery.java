@@ -130,8 +130,11 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
   }
 
   /*
-   * Upsert sequences are deterministic, so a replay produces the same ones: equal rows collapse,
-   * and a later pane of a window replaces an earlier one.
+   * Upsert sequences are deterministic, so a replay produces the same ones: equal rows collapse.
+   * A window's panes accumulate, so the one with more payments replaces the one with fewer. Not the
+   * pane index: how many panes a window fires depends on how its payments were bundled, so after a
+   * restore the replay's complete pane can have a lower index than an incomplete one the first
+   * reading wrote.
    */
   private Table<Payment> transactionsTable() {
     return new Table<>("Transactions", tables.transactions(), TableSchemas.transactions(),
@@ -145,7 +148,7 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
 
   private Table<WindowMetrics> metricsTable() {
     return new Table<>("Metrics", tables.metrics(), TableSchemas.metrics(),
-        TableRows::metrics, TableSchemas.METRICS_KEY, metrics -> StorageWrite.upsert(metrics.getPaneIndex()), false);
+        TableRows::metrics, TableSchemas.METRICS_KEY, metrics -> StorageWrite.upsert(metrics.getPaymentCount()), false);
   }
 
   private Table<DuplicateAudit> auditTable() {

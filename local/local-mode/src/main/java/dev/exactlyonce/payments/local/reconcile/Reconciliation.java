@@ -101,18 +101,14 @@ public final class Reconciliation {
     Map<String, long[]> byScenario = new TreeMap<>();
     long lateWritten = 0;
     long lateDeadLettered = 0;
-    long lateSuperseded = 0;
     for (Ledger.Entry entry : ledger.payments()) {
       String id = entry.transactionId();
       int written = rowsById.getOrDefault(id, List.of()).size();
       long duplicates = auditById.getOrDefault(id, List.of()).stream().mapToLong(r -> number(r, "duplicate_copies")).sum();
       long late = lateById.getOrDefault(id, 0L);
-      if (accounting == Accounting.REPLAYS_COLLAPSE && written > 0 && late > 0) {
-        // Lateness is decided against the watermark when a record is read. A replay reads it again
-        // under an earlier watermark and may write it; the LATE dead letter of the first reading
-        // stays (upserts do not delete). The row is the verdict that counts.
-        lateSuperseded += late;
-        late = 0;
+      if (written > 0 && late > 0) {
+        // Every reading of a record reaches the same verdict, so no replay can excuse this pair.
+        differences.add(id + ": has a payment row and " + late + " LATE dead letter(s)");
       }
       if (!accounted(written + duplicates + late, entry.copies())) {
         differences.add(id + ": sent " + entry.copies() + " copies, accounted " + written + " row(s) + "
@@ -154,12 +150,17 @@ public final class Reconciliation {
     }
     unexpected("payment_transactions", rowsById.keySet(), sent.keySet());
     unexpected("payment_transactions_fraud", fraudById.keySet(), sent.keySet());
+    for (String id : fraudById.keySet()) {
+      if (!rowsById.containsKey(id)) {
+        differences.add(id + ": in payment_transactions_fraud but not in payment_transactions");
+      }
+    }
     unexpected("deduplication_audit", auditById.keySet(), sent.keySet());
     unexpected("dead_letter (LATE)", lateById.keySet(), sent.keySet());
 
     long deadLetters = tables.deadLetters.size();
     long duplicatesDropped = tables.audit.stream().mapToLong(r -> number(r, "duplicate_copies")).sum();
-    long accounted = tables.transactions.size() + duplicatesDropped + deadLetters - lateSuperseded;
+    long accounted = tables.transactions.size() + duplicatesDropped + deadLetters;
     lines.add(String.format("records sent                 %,d", ledger.recordsSent()));
     lines.add(String.format("records accounted for        %,d = %,d payment rows + %,d duplicates dropped + %,d dead letters",
         accounted, tables.transactions.size(), duplicatesDropped, deadLetters));
@@ -170,9 +171,6 @@ public final class Reconciliation {
         ledger.payments().size(), tables.transactions.size(), lateDeadLettered, lateWritten));
     lines.add(String.format("duplicates caught            %,d of %,d copies sent", duplicatesDropped, ledger.duplicateCopies()));
     byScenario.forEach((scenario, counts) -> lines.add(String.format("  %-26s %,d of %,d", scenario, counts[1], counts[0])));
-    if (lateSuperseded > 0) {
-      lines.add(String.format("LATE verdicts a replay superseded %,d (the payment was written on a later reading)", lateSuperseded));
-    }
     checkDeadLetters(deadLettersByKind, lateDeadLettered);
     checkTotals(expectedTotals);
     return new Report(differences.isEmpty(), lines, differences, missing);
@@ -211,7 +209,17 @@ public final class Reconciliation {
 
   private void checkTotals(Map<String, BigDecimal> expected) {
     Map<String, BigDecimal> written = sum(tables.transactions, "amount");
-    Map<String, BigDecimal> metrics = sum(finalPanes(), "total_amount");
+    List<Map<String, Object>> finalPanes = finalPanes();
+    Map<String, BigDecimal> metrics = sum(finalPanes, "total_amount");
+    Map<String, BigDecimal> counted = sum(finalPanes, "payment_count");
+    Map<String, BigDecimal> rows = new TreeMap<>();
+    tables.transactions.forEach(row -> rows.merge(text(row, "currency"), BigDecimal.ONE, BigDecimal::add));
+    rows.forEach((currency, count) -> {
+      if (count.compareTo(counted.getOrDefault(currency, BigDecimal.ZERO)) != 0) {
+        differences.add(currency + ": " + count + " payment rows, but payment_metrics' final panes count "
+            + counted.getOrDefault(currency, BigDecimal.ZERO));
+      }
+    });
     lines.add("totals per currency (sent and written / payment_transactions / payment_metrics final panes):");
     Set<String> currencies = new java.util.TreeSet<>(expected.keySet());
     currencies.addAll(written.keySet());
@@ -229,7 +237,12 @@ public final class Reconciliation {
     }
   }
 
-  /** The highest pane of each window and currency: panes accumulate. */
+  /**
+   * The pane of each window and currency with the most payments (of equals, the later): panes
+   * accumulate. Not the
+   * highest pane index: a replay after a restore can fire the complete pane under a lower index
+   * than an incomplete one the first reading wrote.
+   */
   private List<Map<String, Object>> finalPanes() {
     Map<String, Map<String, Object>> latest = new HashMap<>();
     Set<String> seen = new java.util.HashSet<>();
@@ -239,7 +252,9 @@ public final class Reconciliation {
         differences.add("payment_metrics has pane " + text(row, "pane_index") + " of " + window + " twice");
       }
       Map<String, Object> current = latest.get(window);
-      if (current == null || number(row, "pane_index") > number(current, "pane_index")) {
+      long count = number(row, "payment_count");
+      long currentCount = current == null ? -1 : number(current, "payment_count");
+      if (count > currentCount || (count == currentCount && number(row, "pane_index") > number(current, "pane_index"))) {
         latest.put(window, row);
       }
     }

@@ -40,6 +40,8 @@ public final class PaymentSimulator {
   private static final int RECENT = 64;
   private static final double SELF_TRANSFER_RATE = 0.005;
   private static final double EXTRA_FIELD_RATE = 0.1;
+  /** The scenario of a retry whose event time the producer generated anew. */
+  public static final String REGENERATED_RETRY = "regenerated_retry";
 
   private final SimulatorSettings settings;
   private final Sink sink;
@@ -129,6 +131,10 @@ public final class PaymentSimulator {
     if (random.nextDouble() < settings.retryRate()) {
       resend(sent, "retry");
     }
+    if (settings.regeneratedRetryRate() > 0 && random.nextDouble() < settings.regeneratedRetryRate()) {
+      event.put("event_time", eventTime.plus(drift()).toString());
+      resend(new Sent(id, event.toString().getBytes(StandardCharsets.UTF_8)), REGENERATED_RETRY);
+    }
     if (random.nextDouble() < settings.replayRate()) {
       int length = Math.min(recent.size(), 5 + random.nextInt(16));
       Iterator<Sent> newestFirst = recent.descendingIterator();
@@ -143,6 +149,17 @@ public final class PaymentSimulator {
       List<Sent> batch = new ArrayList<>(recent).subList(recent.size() - length, recent.size());
       pendingRedeliveries.add(new Redelivery(entries.size() + 20 + random.nextInt(80), new ArrayList<>(batch)));
     }
+  }
+
+  /**
+   * How far a re-serialised retry's event time moves: from a second up to the largest drift, as
+   * often later as earlier, so copies land in other deduplication and metrics windows.
+   */
+  private Duration drift() {
+    long min = 1_000;
+    long span = Math.max(0, settings.maxRetryDrift().getMillis() - min);
+    long millis = min + (long) (random.nextDouble() * span);
+    return Duration.millis(random.nextBoolean() ? millis : -millis);
   }
 
   private void redeliverDue(long paymentsSent) {

@@ -82,8 +82,8 @@ class ReconciliationTest {
       tables.deadLetters.add(row("error_kind", "UNPARSEABLE", "message", "not valid JSON"));
       tables.deadLetters.add(row("error_kind", "INVALID_FIELD", "message", "amount has more than 2 decimal places"));
       tables.deadLetters.add(row("error_kind", "INVALID_FIELD", "message", "currency must be 3 upper-case letters"));
-      tables.metrics.add(metric(WINDOW, "USD", 0, "15.25"));
-      tables.metrics.add(metric(WINDOW, "EUR", 0, "20.50"));
+      tables.metrics.add(metric(WINDOW, "USD", 0, 2, "15.25"));
+      tables.metrics.add(metric(WINDOW, "EUR", 0, 1, "20.50"));
       return tables;
     }
 
@@ -99,8 +99,9 @@ class ReconciliationTest {
       fraud.add(scored);
     }
 
-    static Map<String, Object> metric(String windowStart, String currency, long pane, String total) {
-      return row("window_start", windowStart, "currency", currency, "total_amount", total, "pane_index", Long.toString(pane));
+    static Map<String, Object> metric(String windowStart, String currency, long pane, long payments, String total) {
+      return row("window_start", windowStart, "currency", currency, "total_amount", total, "pane_index", Long.toString(pane),
+          "payment_count", Long.toString(payments));
     }
 
     /** Removes the first row of a table that matches. */
@@ -208,7 +209,7 @@ class ReconciliationTest {
     Tables tables = Tables.consistent();
     Tables.removeFirst(tables.deadLetters, Tables.is("error_kind", "LATE"));
     tables.payment("tx-late", "7.00", "GBP");
-    tables.metrics.add(Tables.metric(WINDOW, "GBP", 0, "7.00"));
+    tables.metrics.add(Tables.metric(WINDOW, "GBP", 0, 1, "7.00"));
 
     Reconciliation.Report report = check(consistentLedger(), tables);
 
@@ -219,22 +220,56 @@ class ReconciliationTest {
   }
 
   /**
-   * A replay read a late payment again under an earlier watermark and wrote it; the LATE dead
-   * letter of the first reading stays. Only replay accounting accepts the pair, and it says so.
+   * A payment row beside a LATE dead letter for the same payment: every reading of a record
+   * reaches the same verdict, so no accounting excuses the pair, not even after replays.
    */
   @Test
-  void aLateVerdictSupersededByAReplayPassesOnlyWhenReplaysAreExpected() throws IOException {
+  void aPaymentWithBothARowAndALateDeadLetterFailsWhateverTheAccounting() throws IOException {
     Tables tables = Tables.consistent();
     tables.payment("tx-late", "7.00", "GBP");
-    tables.metrics.add(Tables.metric(WINDOW, "GBP", 0, "7.00"));
+    tables.metrics.add(Tables.metric(WINDOW, "GBP", 0, 1, "7.00"));
 
     Reconciliation.Report exact = check(consistentLedger(), tables);
     Reconciliation.Report replays =
         Reconciliation.check(consistentLedger(), tables.writeAndRead(dir), Reconciliation.Accounting.REPLAYS_COLLAPSE);
 
-    assertFailsWith(exact, "tx-late: sent 1 copies, accounted 1 row(s) + 0 duplicate(s) + 1 late dead letter(s)");
-    assertTrue(replays.passed(), replays.text());
-    assertTrue(replays.lines().stream().anyMatch(line -> line.startsWith("LATE verdicts a replay superseded 1")), replays.text());
+    assertFailsWith(exact, "tx-late: has a payment row and 1 LATE dead letter(s)");
+    assertFailsWith(replays, "tx-late: has a payment row and 1 LATE dead letter(s)");
+  }
+
+  @Test
+  void aFraudRowWithoutItsPaymentRowFails() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.transactions, Tables.is("transaction_id", "tx-usd-2"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "tx-usd-2: in payment_transactions_fraud but not in payment_transactions");
+  }
+
+  @Test
+  void aPaymentCountedInNoFinalPaneFailsEvenWhenTheTotalsAgree() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 0, 1, "15.25"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertFailsWith(report, "USD: 2 payment rows, but payment_metrics' final panes count 1");
+  }
+
+  @Test
+  void theFullestPaneCountsEvenUnderALowerIndexAsAReplayAfterARestoreWritesIt() throws IOException {
+    Tables tables = Tables.consistent();
+    Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
+    // Written before the restore: two panes, the second with one payment. The replay fired the
+    // window once, complete, as pane 0.
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 1, 1, "10.00"));
+    tables.metrics.add(Tables.metric("2026-03-01 10:00:00.000000 UTC", "USD", 0, 2, "15.25"));
+
+    Reconciliation.Report report = check(consistentLedger(), tables);
+
+    assertTrue(report.passed(), report.text());
   }
 
   @Test
@@ -255,8 +290,8 @@ class ReconciliationTest {
     Tables tables = Tables.consistent();
     Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
     // The final pane first in the file, and pane 10 after pane 2: highest by number, not by position or text.
-    tables.metrics.add(Tables.metric(WINDOW, "USD", 10, "15.25"));
-    tables.metrics.add(Tables.metric(WINDOW, "USD", 2, "10.00"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 10, 2, "15.25"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 2, 1, "10.00"));
 
     Reconciliation.Report report = check(consistentLedger(), tables);
 
@@ -267,8 +302,8 @@ class ReconciliationTest {
   void panesOfDifferentWindowsAddUp() throws IOException {
     Tables tables = Tables.consistent();
     Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
-    tables.metrics.add(Tables.metric(WINDOW, "USD", 0, "10.00"));
-    tables.metrics.add(Tables.metric("2026-03-01 10:01:00.000000 UTC", "USD", 0, "5.25"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 0, 1, "10.00"));
+    tables.metrics.add(Tables.metric("2026-03-01 10:01:00.000000 UTC", "USD", 0, 1, "5.25"));
 
     Reconciliation.Report report = check(consistentLedger(), tables);
 
@@ -345,9 +380,9 @@ class ReconciliationTest {
   void currencyTotalMismatchInFinalMetricsPaneFails() throws IOException {
     Tables tables = Tables.consistent();
     Tables.removeFirst(tables.metrics, Tables.is("currency", "USD"));
-    tables.metrics.add(Tables.metric(WINDOW, "USD", 0, "15.25"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 0, 2, "15.25"));
     // The final pane is one cent off; the earlier pane being right does not help.
-    tables.metrics.add(Tables.metric(WINDOW, "USD", 1, "15.26"));
+    tables.metrics.add(Tables.metric(WINDOW, "USD", 1, 2, "15.26"));
 
     Reconciliation.Report report = check(consistentLedger(), tables);
 
@@ -358,7 +393,7 @@ class ReconciliationTest {
   @Test
   void samePaneOfAWindowTwiceFails() throws IOException {
     Tables tables = Tables.consistent();
-    tables.metrics.add(Tables.metric(WINDOW, "EUR", 0, "20.50"));
+    tables.metrics.add(Tables.metric(WINDOW, "EUR", 0, 1, "20.50"));
 
     Reconciliation.Report report = check(consistentLedger(), tables);
 
