@@ -64,7 +64,7 @@ final class WriteThroughDatasetService extends FakeDatasetService {
     String table = ForwardingAppendClient.tableOfDefaultStream(streamName);
     if (table == null) {
       // Rows of buffered and pending streams show at flush or commit, not at append.
-      return engine;
+      return new BigQueryAppendAnswers(engine);
     }
     return new ForwardingAppendClient(engine) {
       @Override
