@@ -162,13 +162,12 @@ public final class Benchmark implements Callable<Integer> {
   /** What was sent: enough of the ledger to check the tables, without keeping the ledger. */
   record Load(long records, long payments, Map<String, BigDecimal> totals, double seconds) {}
 
-  static final long MAX_BACKLOG_SPAN_MILLIS = Duration.standardMinutes(30).getMillis();
-
   SimulatorSettings settings(int recordsPerSecond) {
     SimulatorSettings defaults = SimulatorSettings.defaults(Instant.now());
-    // The pipeline calls a payment LATE when it reached Kafka more than the horizon (an hour) after
-    // its event time, so a backlog's event times span at most half an hour before it is sent.
-    Duration span = Duration.millis(Math.min(MAX_BACKLOG_SPAN_MILLIS, Math.max(60_000L, payments * 1000L / eventRate)));
+    // The pipeline calls a payment LATE when it reached Kafka more than the horizon after its event
+    // time, so a backlog's event times span at most half the horizon before it is sent.
+    long halfHorizonMillis = Duration.standardMinutes(horizonMinutes).getMillis() / 2;
+    Duration span = Duration.millis(Math.min(halfHorizonMillis, Math.max(Math.min(60_000L, halfHorizonMillis), payments * 1000L / eventRate)));
     SimulatorSettings loaded = new SimulatorSettings(payments, recordsPerSecond, defaults.seed(), defaults.accounts(),
         span, defaults.end(), duplicateRate, 0, 0, 0, defaults.outOfOrderBy(), 0, defaults.lateBy(), 0, 0,
         defaults.maxRetryDrift());
