@@ -138,6 +138,10 @@ public class PaymentsPipelineEndToEndTest {
       s.pay(String.format("tx-1%02d", i), "ACC-" + (i % 4), "ACC-9", (i + 1) + ".05", i % 2 == 0 ? "USD" : "EUR",
           T0.plus(Duration.standardMinutes(2)).plus(Duration.standardSeconds(i * 3)));
     }
+    // Retries the producer re-serialised: the same payments with new event times, one later and one
+    // an hour earlier, in other deduplication and metrics windows than their originals.
+    s.resend(TestEvents.json("tx-002", "ACC-3", "ACC-4", "0.10", "EUR", T0.plus(Duration.standardSeconds(16))), replayAt);
+    s.resend(TestEvents.json("tx-003", "ACC-3", "ACC-5", "0.20", "EUR", T0.minus(Duration.standardMinutes(59))), replayAt);
     s.watermarkTo(T0.plus(Duration.standardMinutes(10)));
 
     // Out of order: a payment from minute 3 arriving at minute 10 (stamped at the watermark),
@@ -232,8 +236,13 @@ public class PaymentsPipelineEndToEndTest {
 
     Map<Object, TableRow> audit = new HashMap<>();
     bigQuery.rows(BigQueryTables.DEFAULT_AUDIT).forEach(r -> audit.put(r.get("transaction_id"), r));
-    assertEquals(Set.of("tx-001", "tx-002", "tx-004"), audit.keySet());
+    assertEquals(Set.of("tx-001", "tx-002", "tx-003", "tx-004"), audit.keySet());
     assertEquals("2", audit.get("tx-001").get("duplicate_copies").toString());
+    // The retry regenerated an hour earlier is a copy of the first, whose event time stands.
+    assertEquals("1", audit.get("tx-003").get("duplicate_copies").toString());
+    Map<Object, TableRow> rows = new HashMap<>();
+    bigQuery.rows(BigQueryTables.DEFAULT_TRANSACTIONS).forEach(r -> rows.put(r.get("transaction_id"), r));
+    assertEquals(audit.get("tx-003").get("event_time"), rows.get("tx-003").get("event_time"));
   }
 
   /** The latest pane of each window and currency: panes accumulate. */
