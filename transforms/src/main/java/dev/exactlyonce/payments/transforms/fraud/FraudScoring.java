@@ -49,7 +49,7 @@ import org.joda.time.Instant;
  */
 public final class FraudScoring extends PTransform<PCollection<Payment>, PCollection<ScoredPayment>> {
 
-  /** The default deduplication horizon plus its window: the latest a payment gets through. */
+  /** The default deduplication horizon plus the clock skew: the latest a payment gets through. */
   public static final Duration DEFAULT_LATENESS = DeduplicatePayments.create().latestPassThrough();
 
   private final FraudRules rules;

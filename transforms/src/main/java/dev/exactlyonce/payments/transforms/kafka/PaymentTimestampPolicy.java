@@ -23,7 +23,9 @@ import org.joda.time.Instant;
  * reported. A record whose event time is older gets the watermark as its timestamp and keeps its
  * event time in the payload. Runners drop data that arrives behind the watermark in expired windows
  * without telling anyone; with this policy no record is ever late in that sense, and the pipeline
- * decides itself, from the data, what is too late (it goes to the dead-letter table as LATE).
+ * decides itself, from the data, what is too late (it goes to the dead-letter table as LATE): by the
+ * record's Kafka timestamp, which every reading sees the same, never by this watermark, whose idle
+ * advance follows the clock and so depends on when a record is read.
  * Records without a readable event time, or with one too far ahead of their Kafka timestamp, are
  * stamped the same way and fail parsing later.
  *

@@ -34,8 +34,9 @@ import org.joda.time.Duration;
  * <p>A window fires once when the watermark passes its end (ON_TIME), then again for each payment
  * that arrives later but within {@link #withAllowedLateness allowed lateness} (LATE). Panes
  * accumulate, so the pane with the highest index is the window's total. Allowed lateness must
- * cover how late the upstream stages let a payment through (the deduplication horizon plus its
- * window size) or late payments would miss their window's totals.
+ * cover how late the upstream stages let a payment through (the deduplication horizon plus the
+ * clock skew, {@code DeduplicatePayments#latestPassThrough}) or late payments would miss their
+ * window's totals.
  */
 public final class PaymentMetrics
     extends PTransform<PCollection<ScoredPayment>, PCollection<WindowMetrics>> {
