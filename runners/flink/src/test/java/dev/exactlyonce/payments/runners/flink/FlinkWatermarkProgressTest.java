@@ -34,14 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
  * out-of-orderness bound is the watermark's progress, seen from the tables.
  *
  * <p>With Beam's default bundles (1,000 records or 1 s) this run emits no fraud rows until
- * production stops; see {@link FlinkLaunch#DEFAULT_MAX_BUNDLE_SIZE}. Half is a loose bar for a
- * loaded machine: a stalled watermark scores none.
+ * production stops; see {@link FlinkLaunch#DEFAULT_MAX_BUNDLE_SIZE}.
  */
 class FlinkWatermarkProgressTest {
   private static final String TOPIC = "payments";
   private static final int RECORDS_PER_SECOND = 600;
   private static final int SECONDS_OF_PRODUCTION = 45;
-  private static final double LEAST_SHARE_SCORED = 0.5;
 
   @TempDir Path dir;
 
@@ -89,9 +87,16 @@ class FlinkWatermarkProgressTest {
       assertTrue(samples.size() >= 3, "sampled while producing" + context);
       for (long[] sample : samples) {
         assertTrue(sample[1] > 0, "payments were written while producing" + context);
-        assertTrue(sample[2] >= LEAST_SHARE_SCORED * sample[1],
-            "fraud rows fell behind transaction rows while producing, so the watermark stalled" + context);
       }
+      // Every payment written by the first sample was scored by the last, while payments still
+      // streamed in: the watermark moved past them. A stalled watermark scores none until the
+      // input stops. Comparing rows at one moment instead (half of them scored) failed on a slow
+      // machine whose job was still catching up from its start-up at the first sample.
+      long writtenAtFirst = samples.get(0)[1];
+      long scoredAtLast = samples.get(samples.size() - 1)[2];
+      assertTrue(scoredAtLast >= writtenAtFirst,
+          "the payments written by " + samples.get(0)[0] + " s were not all scored by "
+              + samples.get(samples.size() - 1)[0] + " s while producing, so the watermark stalled" + context);
       Reconciliation.Report report = Reconciliation.check(ledger, TableFiles.read(tables));
       assertTrue(report.passed(), context + report.text());
     }
