@@ -6,8 +6,10 @@ import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
 import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import dev.exactlyonce.payments.transforms.kafka.PaymentTimestampPolicy;
+import dev.exactlyonce.payments.transforms.kafka.security.KafkaClientSecurity;
 import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import java.io.PrintStream;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
@@ -91,6 +93,10 @@ public final class PaymentsPipeline {
     } catch (IllegalArgumentException e) {
       return rejectOptions(e, args, PaymentsPipelineOptions.class, err);
     }
+    int refused = refuseUnreachableKafka(config.options(), config.kafkaSecurity(), err);
+    if (refused != 0) {
+      return refused;
+    }
     PipelineConfig.WriteModeChoice writeMode = config.writeModeChoice();
     LOG.info("write mode {} ({})", writeMode.mode(), writeMode.reason());
     Pipeline pipeline = Pipeline.create(config.options());
@@ -102,6 +108,21 @@ public final class PaymentsPipeline {
       LOG.info("job submitted; not waiting for it to finish");
     }
     return 0;
+  }
+
+  /**
+   * Checks Kafka with the settings the job will use, before it starts: a refused login, an
+   * untrusted certificate or a store that does not open stops the launch with one line and exit
+   * status 2, where KafkaIO would retry quietly for ever. Returns 0 when Kafka answered.
+   */
+  public static int refuseUnreachableKafka(KafkaReadOptions options, KafkaClientSecurity security, PrintStream err) {
+    try {
+      KafkaPreflight.check(options.getBootstrapServers(), options.getTopic(), security);
+      return 0;
+    } catch (KafkaPreflight.PreflightException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
   }
 
   /**
@@ -199,16 +220,20 @@ public final class PaymentsPipeline {
       String startingOffsets,
       TimestampPolicyFactory<byte[], byte[]> policy,
       boolean redistribute) {
+    KafkaClientSecurity security = KafkaSecuritySettings.from(options);
+    Map<String, Object> config = new HashMap<>(security.plainProperties());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, options.getConsumerGroup());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startingOffsets);
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.<byte[], byte[]>read()
             .withBootstrapServers(options.getBootstrapServers())
             .withTopic(options.getTopic())
             .withKeyDeserializer(ByteArrayDeserializer.class)
             .withValueDeserializer(ByteArrayDeserializer.class)
-            .withConsumerConfigUpdates(
-                Map.of(
-                    ConsumerConfig.GROUP_ID_CONFIG, options.getConsumerGroup(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startingOffsets))
+            .withConsumerConfigUpdates(config)
+            // Secrets, stores and the properties file are read where a consumer is created, so
+            // none of them is in the job.
+            .withConsumerFactoryFn(security.consumerFactory())
             .withReadCommitted()
             .commitOffsetsInFinalize()
             .withTimestampPolicyFactory(policy);

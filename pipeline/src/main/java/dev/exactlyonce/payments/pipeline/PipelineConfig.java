@@ -8,6 +8,7 @@ import dev.exactlyonce.payments.transforms.fraud.FraudRules;
 import dev.exactlyonce.payments.transforms.fraud.FraudScoring;
 import dev.exactlyonce.payments.transforms.metrics.PaymentMetrics;
 import dev.exactlyonce.payments.transforms.kafka.DrainSignal;
+import dev.exactlyonce.payments.transforms.kafka.security.KafkaClientSecurity;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -27,6 +28,7 @@ public final class PipelineConfig {
   private final WriteToBigQuery write;
   private final WriteModeChoice writeModeChoice;
   private final boolean redistributeKafkaRead;
+  private final KafkaClientSecurity kafkaSecurity;
 
   /** The write mode and why it was chosen, for the launch log. */
   public record WriteModeChoice(WriteMode mode, String reason) {}
@@ -37,6 +39,7 @@ public final class PipelineConfig {
     required("topic", options.getTopic());
     required("consumerGroup", options.getConsumerGroup());
     startingOffsets(options.getStartingOffsets());
+    kafkaSecurity = KafkaSecuritySettings.from(options);
 
     maxOutOfOrderness = Duration.standardSeconds(atLeast("maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0));
     maxClockSkew = Duration.standardSeconds(atLeast("maxClockSkewSeconds", options.getMaxClockSkewSeconds(), 0));
@@ -80,6 +83,11 @@ public final class PipelineConfig {
 
   public PaymentsPipelineOptions options() {
     return options;
+  }
+
+  /** How the Kafka clients authenticate: see {@link KafkaSecuritySettings}. */
+  public KafkaClientSecurity kafkaSecurity() {
+    return kafkaSecurity;
   }
 
   public Duration maxOutOfOrderness() {

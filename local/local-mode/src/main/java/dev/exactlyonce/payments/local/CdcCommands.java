@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.local;
 
+import dev.exactlyonce.payments.pipeline.KafkaPreflight;
 import dev.exactlyonce.payments.local.cdc.CdcLedger;
 import dev.exactlyonce.payments.local.cdc.CdcLocalRun;
 import dev.exactlyonce.payments.local.cdc.CdcSimulator;

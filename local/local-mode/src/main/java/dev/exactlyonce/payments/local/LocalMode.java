@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.local;
 
+import dev.exactlyonce.payments.pipeline.KafkaPreflight;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;

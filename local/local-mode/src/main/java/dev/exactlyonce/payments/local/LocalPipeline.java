@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.local;
 
+import dev.exactlyonce.payments.pipeline.KafkaPreflight;
 import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
@@ -97,8 +98,10 @@ public final class LocalPipeline {
       throws LocalRunException {
     Path drainFile = drainFile(options);
     PipelineConfig config = PipelineConfig.from(options);
+    java.util.Map<String, Object> adminConfig;
     try {
-      KafkaPreflight.check(options.getBootstrapServers(), options.getTopic());
+      KafkaPreflight.check(options.getBootstrapServers(), options.getTopic(), config.kafkaSecurity());
+      adminConfig = KafkaPreflight.adminConfig(options.getBootstrapServers(), config.kafkaSecurity());
     } catch (KafkaPreflight.PreflightException e) {
       throw new LocalRunException(e.getMessage());
     }
@@ -107,7 +110,7 @@ public final class LocalPipeline {
         "  write mode %s (%s)%n", config.writeModeChoice().mode(), config.writeModeChoice().reason());
     try (LocalBigQuery standIn =
             LocalBigQuery.open(Path.of(options.getTablesDir()), tables, config.write().writeMode());
-        ConsumerLag lag = new ConsumerLag(options.getBootstrapServers(), options.getConsumerGroup(), options.getTopic())) {
+        ConsumerLag lag = new ConsumerLag(adminConfig, options.getConsumerGroup(), options.getTopic())) {
       Pipeline pipeline = Pipeline.create(options);
       PaymentsPipeline.fromKafka(pipeline, config, standIn.services());
       // Some runners return at once (the DirectRunner here), others only when the job is done

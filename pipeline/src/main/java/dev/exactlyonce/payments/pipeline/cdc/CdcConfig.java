@@ -1,12 +1,14 @@
 package dev.exactlyonce.payments.pipeline.cdc;
 
 import dev.exactlyonce.payments.pipeline.InvalidOptionException;
+import dev.exactlyonce.payments.pipeline.KafkaSecuritySettings;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.WriteChangesToBigQuery;
 import dev.exactlyonce.payments.transforms.cdc.ChangeTable;
 import dev.exactlyonce.payments.transforms.cdc.CollapseToNewest;
 import dev.exactlyonce.payments.transforms.cdc.DebeziumEnvelope;
+import dev.exactlyonce.payments.transforms.kafka.security.KafkaClientSecurity;
 import dev.exactlyonce.payments.transforms.kafka.PaymentTimestampPolicy;
 import java.util.Locale;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
@@ -22,6 +24,7 @@ public final class CdcConfig {
   private final CollapseToNewest collapse;
   private final WriteChangesToBigQuery write;
   private final Duration maxOutOfOrderness;
+  private final KafkaClientSecurity kafkaSecurity;
 
   private CdcConfig(CdcOptions options) {
     this.options = options;
@@ -29,6 +32,7 @@ public final class CdcConfig {
     PipelineConfig.required("topic", options.getTopic());
     PipelineConfig.required("consumerGroup", options.getConsumerGroup());
     PipelineConfig.startingOffsets(options.getStartingOffsets());
+    kafkaSecurity = KafkaSecuritySettings.from(options);
     maxOutOfOrderness =
         Duration.standardSeconds(PipelineConfig.atLeast("maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0));
     PipelineConfig.atLeast("failOnceAfterChanges", options.getFailOnceAfterChanges(), 0);
@@ -52,6 +56,11 @@ public final class CdcConfig {
 
   public static CdcConfig from(CdcOptions options) {
     return new CdcConfig(options);
+  }
+
+  /** How the Kafka clients authenticate, as for the payments pipeline. */
+  public KafkaClientSecurity kafkaSecurity() {
+    return kafkaSecurity;
   }
 
   public CdcOptions options() {

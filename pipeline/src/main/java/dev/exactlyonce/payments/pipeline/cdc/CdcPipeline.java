@@ -53,6 +53,10 @@ public final class CdcPipeline {
     } catch (IllegalArgumentException e) {
       return PaymentsPipeline.rejectOptions(e, args, CdcOptions.class, err);
     }
+    int refused = PaymentsPipeline.refuseUnreachableKafka(config.options(), config.kafkaSecurity(), err);
+    if (refused != 0) {
+      return refused;
+    }
     Pipeline pipeline = Pipeline.create(config.options());
     fromKafka(pipeline, config, null);
     pipeline.run().waitUntilFinish();

@@ -14,8 +14,9 @@ import org.apache.kafka.common.Uuid;
  * A single-node Kafka broker in KRaft mode (broker and controller in one process), for local runs
  * and tests. Runs in its own JVM, started by the local-mode launcher.
  *
- * <p>Usage: {@code EmbeddedKafkaBroker <port> <controllerPort> <dataDir>}. Binds to 127.0.0.1
- * only. Formats the data directory on first use and keeps it across restarts. Exits when its
+ * <p>Usage: {@code EmbeddedKafkaBroker <port> <controllerPort> <dataDir> [extra.properties]}. Binds
+ * to 127.0.0.1 only. The extra properties, if given, are laid over the defaults: the local mode
+ * adds its TLS and SASL listeners that way. Formats the data directory on first use and keeps it across restarts. Exits when its
  * standard input closes, so the broker never outlives the process that started it, even one killed
  * with SIGKILL.
  */
@@ -23,8 +24,8 @@ public final class EmbeddedKafkaBroker {
   private EmbeddedKafkaBroker() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3) {
-      System.err.println("usage: EmbeddedKafkaBroker <port> <controllerPort> <dataDir>");
+    if (args.length != 3 && args.length != 4) {
+      System.err.println("usage: EmbeddedKafkaBroker <port> <controllerPort> <dataDir> [extra.properties]");
       System.exit(2);
     }
     int port = Integer.parseInt(args[0]);
@@ -32,13 +33,13 @@ public final class EmbeddedKafkaBroker {
     Path dataDir = Path.of(args[2]).toAbsolutePath();
     Files.createDirectories(dataDir);
 
-    Path config = writeConfig(dataDir, port, controllerPort);
+    Path config = writeConfig(dataDir, port, controllerPort, args.length == 4 ? Path.of(args[3]) : null);
     format(dataDir, config);
     exitWhenParentGoes(System.in);
     kafka.Kafka.main(new String[] {config.toString()});
   }
 
-  private static Path writeConfig(Path dataDir, int port, int controllerPort) throws IOException {
+  private static Path writeConfig(Path dataDir, int port, int controllerPort, Path extra) throws IOException {
     Properties props = new Properties();
     props.setProperty("process.roles", "broker,controller");
     props.setProperty("node.id", "1");
@@ -58,6 +59,11 @@ public final class EmbeddedKafkaBroker {
     props.setProperty("group.initial.rebalance.delay.ms", "0");
     props.setProperty("auto.create.topics.enable", "false");
     props.setProperty("log.retention.hours", "-1");
+    if (extra != null) {
+      try (java.io.InputStream in = Files.newInputStream(extra)) {
+        props.load(in);
+      }
+    }
     Path config = dataDir.resolve("server.properties");
     try (OutputStream out = Files.newOutputStream(config)) {
       props.store(out, "written by EmbeddedKafkaBroker");

@@ -2,7 +2,7 @@ package dev.exactlyonce.payments.local.cdc;
 
 import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 
-import dev.exactlyonce.payments.local.KafkaPreflight;
+import dev.exactlyonce.payments.pipeline.KafkaPreflight;
 import dev.exactlyonce.payments.local.LocalPipeline;
 import dev.exactlyonce.payments.local.LocalPipeline.LocalRunException;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
@@ -51,8 +51,10 @@ public final class CdcLocalRun {
   public static void run(CdcLocalOptions options, BooleanSupplier inputComplete, PrintStream out)
       throws LocalRunException {
     CdcConfig config = CdcConfig.from(options);
+    java.util.Map<String, Object> adminConfig;
     try {
-      KafkaPreflight.check(options.getBootstrapServers(), options.getTopic());
+      KafkaPreflight.check(options.getBootstrapServers(), options.getTopic(), config.kafkaSecurity());
+      adminConfig = KafkaPreflight.adminConfig(options.getBootstrapServers(), config.kafkaSecurity());
     } catch (KafkaPreflight.PreflightException e) {
       throw new LocalRunException(e.getMessage());
     }
@@ -72,7 +74,7 @@ public final class CdcLocalRun {
       long caughtUpSince = -1;
       long drainStarted = -1;
       long lastRead = -1;
-      try (ConsumerLag lag = new ConsumerLag(options.getBootstrapServers(), options.getConsumerGroup(), options.getTopic())) {
+      try (ConsumerLag lag = new ConsumerLag(adminConfig, options.getConsumerGroup(), options.getTopic())) {
         while (!finished(running)) {
           long now = System.currentTimeMillis();
           long read = recordsRead(running);

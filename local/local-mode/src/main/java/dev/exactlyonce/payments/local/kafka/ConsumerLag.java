@@ -25,8 +25,9 @@ public final class ConsumerLag implements AutoCloseable {
   private final String group;
   private final String topic;
 
-  public ConsumerLag(String bootstrapServers, String group, String topic) {
-    this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+  /** With an admin client configured as {@code KafkaPreflight.adminConfig} configures it. */
+  public ConsumerLag(Map<String, Object> adminConfig, String group, String topic) {
+    this.admin = Admin.create(adminConfig);
     this.group = group;
     this.topic = topic;
   }

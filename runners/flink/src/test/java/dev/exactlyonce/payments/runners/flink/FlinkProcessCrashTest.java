@@ -105,6 +105,9 @@ class FlinkProcessCrashTest {
             .withPayments(3_000)
             .withRate(150)
             .withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.0, 0.02);
+    // Production starts once the job runs (it has completed a checkpoint): on a busy machine the
+    // job's JVM took longer to start than the whole production, and was killed after it.
+    awaitOrFail(pipeline, log, () -> RetainedCheckpoints.latest(checkpoints()).isPresent());
     CompletableFuture<Ledger> producing = CompletableFuture.supplyAsync(() -> simulate(kafka, settings));
 
     awaitOrFail(pipeline, log, () -> rowsWritten(tables()) >= 200 && committedOffsets(kafka) > 0);
