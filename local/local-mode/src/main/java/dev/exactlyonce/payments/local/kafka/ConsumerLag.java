@@ -25,6 +25,11 @@ public final class ConsumerLag implements AutoCloseable {
   private final String group;
   private final String topic;
 
+  /** On an unsecured broker. */
+  public ConsumerLag(String bootstrapServers, String group, String topic) {
+    this(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), group, topic);
+  }
+
   /** With an admin client configured as {@code KafkaPreflight.adminConfig} configures it. */
   public ConsumerLag(Map<String, Object> adminConfig, String group, String topic) {
     this.admin = Admin.create(adminConfig);
