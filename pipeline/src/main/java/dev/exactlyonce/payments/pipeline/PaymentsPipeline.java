@@ -85,6 +85,26 @@ public final class PaymentsPipeline {
       PrintStream err,
       Consumer<PaymentsPipelineOptions> runnerDefaults,
       Completion completion) {
+    return run(args, err, runnerDefaults, completion, KafkaPreflight::check);
+  }
+
+  /** Checks Kafka before a launch; see {@link KafkaPreflight}. */
+  @FunctionalInterface
+  public interface KafkaCheck {
+    void check(String bootstrapServers, String topic, KafkaClientSecurity security)
+        throws KafkaPreflight.PreflightException;
+  }
+
+  /**
+   * As {@link #run(String[], PrintStream, Consumer, Completion)}, with Kafka checked by {@code
+   * kafkaCheck}: tests of a launcher without a broker pass their own.
+   */
+  public static int run(
+      String[] args,
+      PrintStream err,
+      Consumer<PaymentsPipelineOptions> runnerDefaults,
+      Completion completion,
+      KafkaCheck kafkaCheck) {
     PipelineConfig config;
     try {
       PaymentsPipelineOptions options = parseOptions(args);
@@ -93,9 +113,11 @@ public final class PaymentsPipeline {
     } catch (IllegalArgumentException e) {
       return rejectOptions(e, args, PaymentsPipelineOptions.class, err);
     }
-    int refused = refuseUnreachableKafka(config.options(), config.kafkaSecurity(), err);
-    if (refused != 0) {
-      return refused;
+    try {
+      kafkaCheck.check(config.options().getBootstrapServers(), config.options().getTopic(), config.kafkaSecurity());
+    } catch (KafkaPreflight.PreflightException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
     }
     PipelineConfig.WriteModeChoice writeMode = config.writeModeChoice();
     LOG.info("write mode {} ({})", writeMode.mode(), writeMode.reason());

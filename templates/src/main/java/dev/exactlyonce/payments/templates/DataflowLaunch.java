@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.templates;
 
+import dev.exactlyonce.payments.pipeline.KafkaPreflight;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.PrintStream;
@@ -33,8 +34,13 @@ public final class DataflowLaunch {
 
   /** Builds and submits the job, returning once it is submitted; returns the exit status. */
   static int launch(String[] args, PrintStream err) {
+    return launch(args, err, KafkaPreflight::check);
+  }
+
+  /** With Kafka checked by {@code kafkaCheck} before the job is submitted. */
+  static int launch(String[] args, PrintStream err, PaymentsPipeline.KafkaCheck kafkaCheck) {
     return PaymentsPipeline.run(
-        args, err, defaults(args), PaymentsPipeline.Completion.RETURN_AFTER_SUBMIT);
+        args, err, defaults(args), PaymentsPipeline.Completion.RETURN_AFTER_SUBMIT, kafkaCheck);
   }
 
   /**
