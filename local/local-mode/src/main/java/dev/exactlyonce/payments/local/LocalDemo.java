@@ -27,7 +27,8 @@ public final class LocalDemo {
   private LocalDemo() {}
 
   /** What the demo was asked to do. */
-  public record Settings(Path dir, SimulatorSettings simulator, long idleSeconds, String[] pipelineArgs) {}
+  /** @param secure read over SASL_SSL (SCRAM-SHA-512) from a broker with generated certificates */
+  public record Settings(Path dir, SimulatorSettings simulator, long idleSeconds, boolean secure, String[] pipelineArgs) {}
 
   /** Runs everything; returns the reconciliation report, PASS or FAIL. */
   public static Reconciliation.Report run(Settings settings, PrintStream out)
@@ -36,9 +37,14 @@ public final class LocalDemo {
     Path ledgerFile = settings.dir().resolve("ledger.json");
     Path tablesDir = settings.dir().resolve("tables");
     out.println("[1/4] starting Kafka (KRaft, own JVM) in " + settings.dir().resolve("kafka"));
-    try (LocalKafka kafka = LocalKafka.start(settings.dir().resolve("kafka"))) {
+    try (LocalKafka kafka =
+        settings.secure() ? LocalKafka.startSecured(settings.dir().resolve("kafka")) : LocalKafka.start(settings.dir().resolve("kafka"))) {
       kafka.createTopic(TOPIC, PARTITIONS);
       out.printf("      broker at %s, topic %s with %d partitions%n", kafka.bootstrapServers(), TOPIC, PARTITIONS);
+      if (settings.secure()) {
+        out.printf("      the pipeline reads over SASL_SSL (SCRAM-SHA-512, user %s) at %s; certificates in %s%n",
+            LocalKafka.USER, kafka.secured().saslSsl(), kafka.secured().tls().truststore().getParent());
+      }
 
       LocalModeOptions options = LocalPipeline.parseOptions(pipelineArgs(settings, kafka, tablesDir));
       PipelineConfig config = PipelineConfig.from(options);
@@ -84,14 +90,16 @@ public final class LocalDemo {
   }
 
   private static String[] pipelineArgs(Settings settings, LocalKafka kafka, Path tablesDir) {
-    String[] fixed = {
-      "--bootstrapServers=" + kafka.bootstrapServers(),
+    java.util.List<String> connection =
+        settings.secure()
+            ? kafka.secured().pipelineOptions(LocalKafka.Security.SASL_SSL)
+            : java.util.List.of("--bootstrapServers=" + kafka.bootstrapServers());
+    String[] fixed = java.util.stream.Stream.concat(connection.stream(), java.util.stream.Stream.of(
       "--topic=" + TOPIC,
       "--tablesDir=" + tablesDir,
       "--stopWhenIdleSeconds=" + settings.idleSeconds(),
       "--writeTriggeringFrequencySeconds=2",
-      "--writeStreams=2",
-    };
+      "--writeStreams=2")).toArray(String[]::new);
     String[] all = new String[fixed.length + settings.pipelineArgs().length];
     System.arraycopy(fixed, 0, all, 0, fixed.length);
     // Arguments given by the user come last and win.

@@ -125,6 +125,9 @@ public final class LocalMode {
     @Option(names = "--idle-seconds", defaultValue = "15", description = "Drain after this long without input (default ${DEFAULT-VALUE}).")
     long idleSeconds;
 
+    @Option(names = "--secure", description = "Read over SASL_SSL (SCRAM-SHA-512) from a broker with generated certificates.")
+    boolean secure;
+
     @CommandLine.Unmatched
     String[] pipelineArgs = new String[0];
 
@@ -146,7 +149,7 @@ public final class LocalMode {
       }
       Path runDir = dir != null ? dir : Path.of("local-run", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
       Reconciliation.Report report =
-          LocalDemo.run(new LocalDemo.Settings(runDir, simulation.settings(), idleSeconds, pipelineArgs), System.out);
+          LocalDemo.run(new LocalDemo.Settings(runDir, simulation.settings(), idleSeconds, secure, pipelineArgs), System.out);
       return report.passed() ? PASS : FAIL;
     }
   }
@@ -160,11 +163,33 @@ public final class LocalMode {
     @Option(names = "--topic", defaultValue = LocalDemo.TOPIC, description = "Topic to create (default ${DEFAULT-VALUE}).")
     String topic;
 
+    @Option(names = "--security", defaultValue = "none",
+        description = "none, sasl_ssl (SCRAM-SHA-512 over TLS) or mtls (mutual TLS); certificates are generated at start (default ${DEFAULT-VALUE}).")
+    String security;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-      try (LocalKafka kafka = LocalKafka.start(dir)) {
+      LocalKafka.Security secured = switch (security.toLowerCase(java.util.Locale.ROOT)) {
+        case "none" -> null;
+        case "sasl_ssl" -> LocalKafka.Security.SASL_SSL;
+        case "mtls" -> LocalKafka.Security.MTLS;
+        default -> throw new CommandLine.ParameterException(
+            spec.commandLine(), "--security must be none, sasl_ssl or mtls, not " + security);
+      };
+      try (LocalKafka kafka = secured == null ? LocalKafka.start(dir) : LocalKafka.startSecured(dir)) {
         kafka.createTopic(topic, LocalDemo.PARTITIONS);
-        System.out.println("Kafka at " + kafka.bootstrapServers() + ", topic " + topic + "; Ctrl-C stops it");
+        System.out.println("Kafka at " + kafka.bootstrapServers() + " (plaintext, for the simulator), topic " + topic);
+        if (secured != null) {
+          Path properties = dir.resolve("client-" + secured.name().toLowerCase(java.util.Locale.ROOT) + ".properties");
+          Files.writeString(properties, kafka.secured().clientProperties(secured));
+          System.out.println(secured + " listener at "
+              + (secured == LocalKafka.Security.SASL_SSL ? kafka.secured().saslSsl() : kafka.secured().mutualTls()));
+          System.out.println("client properties for Kafka's tools: " + properties);
+          System.out.println("pipeline options: " + String.join(" ", kafka.secured().pipelineOptions(secured)));
+        }
+        System.out.println("Ctrl-C stops it");
         Thread.currentThread().join();
       }
       return PASS;
