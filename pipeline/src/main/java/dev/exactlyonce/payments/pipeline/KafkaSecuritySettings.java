@@ -59,8 +59,9 @@ public final class KafkaSecuritySettings {
                 options.getKafkaKeystorePasswordSecret()),
             secret("kafkaKeyPasswordSecret", options.getKafkaKeyPasswordSecret()));
     security = security.withPropertiesFile(blankToNull(options.getKafkaPropertiesFile()));
+    Map<String, String> extra = consumerConfig(options.getKafkaConsumerConfig());
     try {
-      return security.withConsumerConfig(consumerConfig(options.getKafkaConsumerConfig()));
+      return security.withConsumerConfig(extra);
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("kafkaConsumerConfig", e.getMessage());
     }

@@ -126,6 +126,13 @@ class KafkaClientSecurityTest {
   }
 
   @Test
+  void googlesLoginHandlerIsOnTheClasspathAsAKafkaLoginCallbackHandler() throws Exception {
+    Class<?> handler = Class.forName(KafkaClientSecurity.GOOGLE_LOGIN_HANDLER);
+
+    assertTrue(org.apache.kafka.common.security.auth.AuthenticateCallbackHandler.class.isAssignableFrom(handler));
+  }
+
+  @Test
   void storesAndTheirPasswordsAreReadWhereTheClientRuns() throws IOException {
     Path truststore = file("truststore.p12", "not really a store");
     Path keystore = file("keystore.jks", "neither");
