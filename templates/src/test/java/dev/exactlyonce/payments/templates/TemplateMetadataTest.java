@@ -236,6 +236,25 @@ class TemplateMetadataTest {
     }
   }
 
+  /**
+   * A Dataflow job's parameters show in its console: a secret parameter takes a Secret Manager
+   * version only, never the secret, nor a file or variable no worker has.
+   */
+  @Test
+  void secretParametersTakeSecretManagerVersionsOnly() {
+    List<String> secrets = parameters.keySet().stream().filter(name -> name.endsWith("Secret")).toList();
+    assertEquals(4, secrets.size(), secrets::toString);
+    for (String name : secrets) {
+      for (JsonNode regex : parameters.get(name).path("regexes")) {
+        Pattern pattern = Pattern.compile(regex.asText());
+        assertTrue(pattern.matcher("projects/my-project/secrets/kafka-password/versions/latest").matches(), name);
+        for (String refused : List.of("hunter2", "env:KAFKA_PASSWORD", "file:/run/secrets/kafka", "projects/p/secrets/s")) {
+          assertFalse(pattern.matcher(refused).matches(), () -> name + " accepts " + refused);
+        }
+      }
+    }
+  }
+
   @Test
   void helpTextIsTheOptionsDescriptionAndStatesItsDefault() {
     for (Listed listed : listedOptions()) {
