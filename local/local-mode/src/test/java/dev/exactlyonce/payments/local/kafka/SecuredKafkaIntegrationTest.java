@@ -91,6 +91,8 @@ class SecuredKafkaIntegrationTest {
     assertEquals(ledger.recordsSent(), outcome.recordsRead(), output);
     Reconciliation.Report report = Reconciliation.check(ledger, TableFiles.read(tables));
     assertTrue(report.passed(), report.text());
+    assertTrue(logged.toString(StandardCharsets.UTF_8).contains("password = [hidden]"),
+        "the Kafka clients' configuration, passwords masked, was logged and searched");
     assertNoSecretIn(output, "the run's output and log");
   }
 
