@@ -16,6 +16,7 @@ trap 'kill "$burner" 2>/dev/null || true' EXIT
 
 declare -A passed failed
 reports=runners/flink/target/surefire-reports
+rm -f runners/flink/target/repeat-drills-round-*.log
 for round in $(seq 1 "$rounds"); do
   rm -rf "$reports"
   started=$(date +%s)
