@@ -6,7 +6,8 @@
 #   benchmarks/run.sh --help                                        every option
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q install -DskipTests -pl benchmarks -am
+# The broker runs in a JVM of its own and is no dependency of the benchmark: built alongside.
+mvn -B -ntp -q install -DskipTests -pl benchmarks,local/embedded-kafka -am
 # A million payments with the hour's horizon peak at about 5.3 GiB of heap state; BENCHMARK_HEAP
 # overrides the maximum.
 exec java "-Xmx${BENCHMARK_HEAP:-6g}" -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
