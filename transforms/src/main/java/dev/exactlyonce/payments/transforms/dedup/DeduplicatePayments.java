@@ -174,11 +174,7 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
             .setCoder(KvCoder.of(StringUtf8Coder.of(), paymentCoder))
             .apply(
                 "JudgeCopies",
-                ParDo.of(
-                        new JudgeCopiesFn(
-                            horizon,
-                            maxClockSkew,
-                            SchemaCoders.of(payments.getPipeline(), DuplicateAudit.class)))
+                ParDo.of(new JudgeCopiesFn(horizon, maxClockSkew))
                     .withOutputTags(IN_TIME, TupleTagList.of(LATE).and(AUDIT)));
     judged.get(IN_TIME).setCoder(KvCoder.of(StringUtf8Coder.of(), paymentCoder));
     judged.get(LATE).setCoder(SchemaCoders.of(payments.getPipeline(), DeadLetter.class));
@@ -209,7 +205,7 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
     private static final String EXPIRY = "expiry";
 
     @StateId(FIRST_COPY)
-    private final StateSpec<ValueState<DuplicateAudit>> firstCopySpec;
+    private final StateSpec<ValueState<FirstCopy>> firstCopySpec = StateSpecs.value(FirstCopy.Coder.of());
 
     @TimerId(EXPIRY)
     private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
@@ -220,8 +216,7 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
     private final Counter duplicates =
         Metrics.counter(DeduplicatePayments.class, "duplicates_dropped");
 
-    JudgeCopiesFn(Duration horizon, Duration maxClockSkew, Coder<DuplicateAudit> firstCopyCoder) {
-      this.firstCopySpec = StateSpecs.value(firstCopyCoder);
+    JudgeCopiesFn(Duration horizon, Duration maxClockSkew) {
       this.horizon = horizon;
       this.maxClockSkew = maxClockSkew;
     }
@@ -246,13 +241,13 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
     public void process(
         @Element KV<String, Payment> element,
         @Timestamp Instant timestamp,
-        @StateId(FIRST_COPY) ValueState<DuplicateAudit> firstCopy,
+        @StateId(FIRST_COPY) ValueState<FirstCopy> firstCopy,
         @TimerId(EXPIRY) Timer expiry,
         MultiOutputReceiver out) {
       Payment copy = element.getValue();
       Instant arrival = arrivalOf(copy, timestamp, maxClockSkew);
-      DuplicateAudit first = firstCopy.read();
-      Instant firstEventTime = first == null ? copy.getEventTime() : first.getEventTime();
+      FirstCopy first = firstCopy.read();
+      Instant firstEventTime = first == null ? copy.getEventTime() : first.eventTime();
       Instant deadline = firstEventTime.plus(horizon);
       if (arrival.isAfter(deadline)) {
         late.inc();
@@ -261,18 +256,11 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
       }
       Payment kept = copy.toBuilder().setRawValue(null).setEventTime(firstEventTime).build();
       if (first == null) {
-        firstCopy.write(
-            DuplicateAudit.of(copy.getTransactionId(), firstEventTime, copy.getReceivedAt(), copy.getReceivedAt(), 0));
+        firstCopy.write(FirstCopy.of(firstEventTime, copy.getReceivedAt()));
         expiry.set(auditAt(firstEventTime));
       } else {
         duplicates.inc();
-        firstCopy.write(
-            DuplicateAudit.of(
-                first.getTransactionId(),
-                firstEventTime,
-                earlier(first.getFirstSeenAt(), copy.getReceivedAt()),
-                later(first.getLastSeenAt(), copy.getReceivedAt()),
-                first.getDuplicateCopies() + 1));
+        firstCopy.write(first.withCopySeenAt(copy.getReceivedAt()));
       }
       out.get(IN_TIME).output(KV.of(element.getKey(), kept));
     }
@@ -280,30 +268,26 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
     @OnTimer(EXPIRY)
     public void onExpiry(
         OnTimerContext context,
-        @StateId(FIRST_COPY) ValueState<DuplicateAudit> firstCopy,
+        @Key String transactionId,
+        @StateId(FIRST_COPY) ValueState<FirstCopy> firstCopy,
         @TimerId(EXPIRY) Timer expiry) {
-      DuplicateAudit first = firstCopy.read();
+      FirstCopy first = firstCopy.read();
       if (first == null) {
         return;
       }
-      Instant forget = forgetAt(first.getEventTime());
+      Instant forget = forgetAt(first.eventTime());
       if (context.fireTimestamp().isBefore(forget)) {
-        if (first.getDuplicateCopies() > 0) {
-          context.output(AUDIT, first);
+        if (first.duplicateCopies() > 0) {
+          context.output(
+              AUDIT,
+              DuplicateAudit.of(
+                  transactionId, first.eventTime(), first.firstSeenAt(), first.lastSeenAt(), first.duplicateCopies()));
         }
         // Forgetting emits nothing, so it holds no watermark.
         expiry.withNoOutputTimestamp().set(forget);
       } else {
         firstCopy.clear();
       }
-    }
-
-    private static Instant earlier(Instant a, Instant b) {
-      return b.isBefore(a) ? b : a;
-    }
-
-    private static Instant later(Instant a, Instant b) {
-      return b.isAfter(a) ? b : a;
     }
 
     private static DeadLetter lateDeadLetter(
