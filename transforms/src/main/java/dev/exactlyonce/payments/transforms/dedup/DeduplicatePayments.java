@@ -257,9 +257,14 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
       Payment kept = copy.toBuilder().setRawValue(null).setEventTime(firstEventTime).build();
       if (first == null) {
         firstCopy.write(FirstCopy.of(firstEventTime, copy.getReceivedAt()));
-        expiry.set(auditAt(firstEventTime));
+        // Most transactions are never copied: one timer, which forgets them and emits nothing.
+        expiry.withNoOutputTimestamp().set(forgetAt(firstEventTime));
       } else {
         duplicates.inc();
+        if (first.duplicateCopies() == 0) {
+          // The first copy of a copied transaction brings its timer forward, to write the audit.
+          expiry.set(auditAt(firstEventTime));
+        }
         firstCopy.write(first.withCopySeenAt(copy.getReceivedAt()));
       }
       out.get(IN_TIME).output(KV.of(element.getKey(), kept));
@@ -277,6 +282,7 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
       }
       Instant forget = forgetAt(first.eventTime());
       if (context.fireTimestamp().isBefore(forget)) {
+        // Only a copied transaction's timer fires before it is forgotten.
         if (first.duplicateCopies() > 0) {
           context.output(
               AUDIT,
