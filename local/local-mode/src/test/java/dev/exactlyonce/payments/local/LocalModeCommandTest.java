@@ -77,7 +77,7 @@ class LocalModeCommandTest {
     Files.writeString(
         tables.resolve(BigQueryTables.DEFAULT_METRICS + ".ndjson"),
         "{\"window_start\":\"2026-03-01 10:00:00.000000 UTC\",\"currency\":\"USD\",\"total_amount\":\"" + amountWritten
-            + "\",\"pane_index\":\"0\"}\n");
+            + "\",\"pane_index\":\"0\",\"payment_count\":\"1\"}\n");
     Files.writeString(tables.resolve(BigQueryTables.DEFAULT_AUDIT + ".ndjson"), "");
     Files.writeString(tables.resolve(BigQueryTables.DEFAULT_DEAD_LETTER + ".ndjson"), "");
     return tables;
