@@ -226,15 +226,39 @@ public final class LocalKafka implements AutoCloseable {
     return bootstrapServers;
   }
 
-  /** Creates the topic unless it exists. */
+  /**
+   * Creates the topic unless it exists, and returns once every partition has its leader. A producer
+   * that wrote at once was answered NOT_LEADER_OR_FOLLOWER by a broker still taking leadership,
+   * and its idempotent retries then failed on sequence numbers until they timed out (seen on a
+   * busy machine).
+   */
   public void createTopic(String topic, int partitions) throws IOException, InterruptedException {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IOException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
+      try {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IOException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e);
+        }
       }
+      awaitLeaders(admin, topic);
     }
+  }
+
+  private static void awaitLeaders(Admin admin, String topic) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try {
+        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+        if (description.partitions().stream().allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty())) {
+          return;
+        }
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        // Not known to the broker's metadata yet: ask again.
+      }
+      Thread.sleep(100);
+    }
+    throw new IOException("topic " + topic + " has partitions without a leader after 60 s");
   }
 
   public Set<String> topics() throws IOException, InterruptedException {
