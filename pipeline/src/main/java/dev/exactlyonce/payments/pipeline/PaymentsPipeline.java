@@ -113,11 +113,9 @@ public final class PaymentsPipeline {
     } catch (IllegalArgumentException e) {
       return rejectOptions(e, args, PaymentsPipelineOptions.class, err);
     }
-    try {
-      kafkaCheck.check(config.options().getBootstrapServers(), config.options().getTopic(), config.kafkaSecurity());
-    } catch (KafkaPreflight.PreflightException e) {
-      err.println("error: " + e.getMessage());
-      return 2;
+    int refused = refuseUnreachableKafka(config.options(), config.kafkaSecurity(), kafkaCheck, err);
+    if (refused != 0) {
+      return refused;
     }
     PipelineConfig.WriteModeChoice writeMode = config.writeModeChoice();
     LOG.info("write mode {} ({})", writeMode.mode(), writeMode.reason());
@@ -137,9 +135,10 @@ public final class PaymentsPipeline {
    * untrusted certificate or a store that does not open stops the launch with one line and exit
    * status 2, where KafkaIO would retry quietly for ever. Returns 0 when Kafka answered.
    */
-  public static int refuseUnreachableKafka(KafkaReadOptions options, KafkaClientSecurity security, PrintStream err) {
+  public static int refuseUnreachableKafka(
+      KafkaReadOptions options, KafkaClientSecurity security, KafkaCheck kafkaCheck, PrintStream err) {
     try {
-      KafkaPreflight.check(options.getBootstrapServers(), options.getTopic(), security);
+      kafkaCheck.check(options.getBootstrapServers(), options.getTopic(), security);
       return 0;
     } catch (KafkaPreflight.PreflightException e) {
       err.println("error: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.pipeline.cdc;
 
 import dev.exactlyonce.payments.model.ChangeEvent;
 import dev.exactlyonce.payments.pipeline.FailureDrill;
+import dev.exactlyonce.payments.pipeline.KafkaPreflight;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.transforms.bigquery.WriteChangesToBigQuery;
 import dev.exactlyonce.payments.transforms.cdc.ParseChangeEvents;
@@ -53,7 +54,8 @@ public final class CdcPipeline {
     } catch (IllegalArgumentException e) {
       return PaymentsPipeline.rejectOptions(e, args, CdcOptions.class, err);
     }
-    int refused = PaymentsPipeline.refuseUnreachableKafka(config.options(), config.kafkaSecurity(), err);
+    int refused = PaymentsPipeline.refuseUnreachableKafka(
+        config.options(), config.kafkaSecurity(), KafkaPreflight::check, err);
     if (refused != 0) {
       return refused;
     }
