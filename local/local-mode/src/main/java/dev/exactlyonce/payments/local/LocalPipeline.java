@@ -130,6 +130,28 @@ public final class LocalPipeline {
     }
   }
 
+  /** The consumer group's lag: records not yet committed, or -1 when Kafka did not answer. */
+  interface Lag {
+    long records() throws InterruptedException;
+  }
+
+  /**
+   * Whether a run whose input has looked idle for the idle time may drain. Quiet input proves
+   * nothing while the reader is not reading yet:
+   *
+   * <ul>
+   *   <li>Without live metrics (Flink runs attached) quiet tables are no proof, a job still
+   *       starting writes nothing either: drain only once the group committed the whole topic,
+   *       which on Flink means every record was read and checkpointed.
+   *   <li>With them, a reader that has read nothing may still be connecting: on a busy machine a
+   *       TLS and SCRAM handshake took longer than the idle time, and the run drained before its
+   *       first record. Until the first record, the same committed-lag proof is asked for.
+   * </ul>
+   */
+  static boolean readerCaughtUp(boolean liveMetrics, long recordsRead, Lag lag) throws InterruptedException {
+    return (liveMetrics && recordsRead > 0) || lag.records() == 0;
+  }
+
   private static Outcome watch(
       CompletableFuture<PipelineResult> running,
       ConsumerLag lag,
@@ -174,11 +196,8 @@ public final class LocalPipeline {
             standIn.rows(standIn.tables().transactions()).size(),
             standIn.rows(standIn.tables().deadLetter()).size());
       }
-      if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis && result == null
-          && lag.records() != 0) {
-        // No live metrics (Flink runs attached): quiet tables are no proof of idle input, a job
-        // still starting writes nothing either. Drain only once the group committed the whole
-        // topic, which on Flink means every record was read and checkpointed.
+      if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis
+          && !readerCaughtUp(result != null, read, lag::records)) {
         lastChange = now;
       }
       if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis) {

@@ -17,6 +17,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -227,10 +229,10 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /**
-   * Creates the topic unless it exists, and returns once every partition has its leader. A producer
-   * that wrote at once was answered NOT_LEADER_OR_FOLLOWER by a broker still taking leadership,
-   * and its idempotent retries then failed on sequence numbers until they timed out (seen on a
-   * busy machine).
+   * Creates the topic unless it exists, and returns once every partition's leader serves requests.
+   * A producer that wrote at once was answered NOT_LEADER_OR_FOLLOWER by a broker still taking
+   * leadership, and its idempotent retries then failed on sequence numbers until they timed out
+   * (seen on busy machines, CI among them).
    */
   public void createTopic(String topic, int partitions) throws IOException, InterruptedException {
     try (Admin admin = admin()) {
@@ -245,20 +247,30 @@ public final class LocalKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * A broker publishes a new partition's leader in its metadata before its replica manager has
+   * taken leadership (KRaft's {@code BrokerMetadataPublisher} sets the metadata cache first, then
+   * applies the topic delta), so a leader in {@code describeTopics} does not yet accept writes.
+   * Listing the partitions' end offsets does: the leader's replica manager answers it, and answers
+   * NOT_LEADER_OR_FOLLOWER until it leads.
+   */
   private static void awaitLeaders(Admin admin, String topic) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
         var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
         if (description.partitions().stream().allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty())) {
+          Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
+          description.partitions().forEach(partition -> ends.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
+          admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS);
           return;
         }
       } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-        // Not known to the broker's metadata yet: ask again.
+        // Not known to the broker's metadata yet, or its leader is not serving yet: ask again.
       }
       Thread.sleep(100);
     }
-    throw new IOException("topic " + topic + " has partitions without a leader after 60 s");
+    throw new IOException("topic " + topic + " has partitions without a serving leader after 60 s");
   }
 
   public Set<String> topics() throws IOException, InterruptedException {
