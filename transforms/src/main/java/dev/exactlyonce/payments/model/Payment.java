@@ -1,61 +1,47 @@
 package dev.exactlyonce.payments.model;
 
 import com.google.auto.value.AutoValue;
+import org.apache.beam.sdk.coders.DefaultCoder;
 import java.math.BigDecimal;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.apache.beam.sdk.schemas.AutoValueSchema;
-import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
-import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 import org.joda.time.Instant;
 
 /**
  * One payment as the producer sent it, validated.
  *
  * <p>The amount is always scaled to exactly two decimal places, so equal sums compare equal and
- * the encoded form of a payment never depends on how the producer wrote the number. The schema
- * coder Beam infers for this class is deterministic.
+ * the encoded form of a payment never depends on how the producer wrote the number: {@link
+ * PaymentCoder}, its coder, is deterministic.
  */
-@DefaultSchema(AutoValueSchema.class)
+@DefaultCoder(PaymentCoder.class)
 @AutoValue
 public abstract class Payment {
-  @SchemaFieldNumber("0")
   public abstract String getTransactionId();
 
-  @SchemaFieldNumber("1")
   public abstract String getSenderAccount();
 
-  @SchemaFieldNumber("2")
   public abstract String getReceiverAccount();
 
-  @SchemaFieldNumber("3")
   public abstract BigDecimal getAmount();
 
   /** ISO 4217 code, upper case. */
-  @SchemaFieldNumber("4")
   public abstract String getCurrency();
 
   /** When the payment happened, as the producer says: drives every window. */
-  @SchemaFieldNumber("5")
   public abstract Instant getEventTime();
 
-  @SchemaFieldNumber("6")
   public abstract @Nullable String getPaymentMethod();
 
-  @SchemaFieldNumber("7")
   public abstract @Nullable String getMerchantCategory();
 
-  @SchemaFieldNumber("8")
   public abstract @Nullable String getCountry();
 
   /** Fields the event carried that this version does not know, as a JSON object; null if none. */
-  @SchemaFieldNumber("9")
   public abstract @Nullable String getExtraAttributesJson();
 
-  @SchemaFieldNumber("10")
   public abstract KafkaCoordinates getSource();
 
   /** The Kafka record timestamp of the copy that was kept. */
-  @SchemaFieldNumber("11")
   public abstract Instant getReceivedAt();
 
   /**
@@ -65,7 +51,6 @@ public abstract class Payment {
    * exchange and fraud scoring's state.
    */
   @SuppressWarnings("mutable")
-  @SchemaFieldNumber("12")
   public abstract byte @Nullable [] getRawValue();
 
   public static Builder builder() {

@@ -130,6 +130,9 @@ public final class LocalPipeline {
     }
   }
 
+  /** How long a reader that has read nothing may be taken to be still connecting. */
+  static final long CONNECT_GRACE_MILLIS = 60_000;
+
   /** The consumer group's lag: records not yet committed, or -1 when Kafka did not answer. */
   interface Lag {
     long records() throws InterruptedException;
@@ -145,11 +148,14 @@ public final class LocalPipeline {
    *       which on Flink means every record was read and checkpointed.
    *   <li>With them, a reader that has read nothing may still be connecting: on a busy machine a
    *       TLS and SCRAM handshake took longer than the idle time, and the run drained before its
-   *       first record. Until the first record, the same committed-lag proof is asked for.
+   *       first record. Until the first record, the same committed-lag proof is asked for, for
+   *       {@link #CONNECT_GRACE_MILLIS} at most: a group that starts at the latest offsets of a
+   *       topic with nothing new reads nothing and commits nothing, and must still stop.
    * </ul>
    */
-  static boolean readerCaughtUp(boolean liveMetrics, long recordsRead, Lag lag) throws InterruptedException {
-    return (liveMetrics && recordsRead > 0) || lag.records() == 0;
+  static boolean readerCaughtUp(boolean liveMetrics, long recordsRead, long runningMillis, Lag lag)
+      throws InterruptedException {
+    return (liveMetrics && (recordsRead > 0 || runningMillis >= CONNECT_GRACE_MILLIS)) || lag.records() == 0;
   }
 
   private static Outcome watch(
@@ -165,7 +171,8 @@ public final class LocalPipeline {
     long idleMillis = options.getStopWhenIdleSeconds() * 1000;
     long drainTimeoutMillis = options.getDrainTimeoutSeconds() * 1000;
     long lastRead = -1;
-    long lastChange = System.currentTimeMillis();
+    long startedAt = System.currentTimeMillis();
+    long lastChange = startedAt;
     long lastProgress = lastChange;
     long drainStarted = -1;
     while (true) {
@@ -197,7 +204,7 @@ public final class LocalPipeline {
             standIn.rows(standIn.tables().deadLetter()).size());
       }
       if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis
-          && !readerCaughtUp(result != null, read, lag::records)) {
+          && !readerCaughtUp(result != null, read, now - startedAt, lag::records)) {
         lastChange = now;
       }
       if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis) {

@@ -10,7 +10,7 @@ import com.google.api.services.bigquery.model.TableSchema;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
-import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.ModelCoders;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
@@ -156,7 +156,7 @@ final class StorageWrite implements Serializable {
     return result
         .getFailedStorageApiInserts()
         .apply("Refused" + table, ParDo.of(new RefusalToDeadLetterFn(table)))
-        .setCoder(SchemaCoders.of(result.getPipeline(), DeadLetter.class));
+        .setCoder(ModelCoders.of(result.getPipeline(), DeadLetter.class));
   }
 
   static byte[] rowJson(TableRow row) throws JsonProcessingException {

@@ -1,7 +1,7 @@
 package dev.exactlyonce.payments.transforms.cdc;
 
 import dev.exactlyonce.payments.model.ChangeEvent;
-import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.ModelCoders;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
@@ -68,7 +68,7 @@ public final class CollapseToNewest extends PTransform<PCollection<ChangeEvent>,
     return changes
         .apply("CollapseWindows", Window.into(FixedWindows.of(windowSize)))
         .apply("KeyByPrimaryKey", WithKeys.of(key).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SchemaCoders.of(changes.getPipeline(), ChangeEvent.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ModelCoders.of(changes.getPipeline(), ChangeEvent.class)))
         .apply("NewestPerKey", Combine.perKey(CollapseToNewest::newer))
         .apply("Changes", Values.create());
   }

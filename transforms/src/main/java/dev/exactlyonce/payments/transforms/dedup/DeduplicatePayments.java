@@ -4,14 +4,22 @@ import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.Payment;
-import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.PaymentCoder;
+import dev.exactlyonce.payments.model.ModelCoders;
 import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.InstantCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -53,8 +61,9 @@ import org.joda.time.Instant;
  * and the first reading's row would then stand beside the replay's LATE dead letter. The Kafka
  * timestamp is part of the record, so every reading decides the same.
  *
- * <p><b>How.</b> {@code JudgeCopies}, keyed by transaction id in the global window, keeps the
- * first copy's event time and copy count, decides LATE, and hands every copy that is not LATE to
+ * <p><b>How.</b> {@code JudgeCopiesByShard}, in the global window, keeps the first copy's event time
+ * and copy count per transaction (in one map per {@link #withShards shard} of the transaction
+ * ids), decides LATE, and hands every copy that is not LATE to
  * {@code Deduplicate}, carrying the first copy's event time. The copies of a transaction therefore
  * meet in one event-time window however far apart their own event times were, and {@code
  * Deduplicate} drops all but the first there. Both keep state by absolute event time, never
@@ -62,8 +71,10 @@ import org.joda.time.Instant;
  *
  * <p><b>Limits.</b> A copy whose event time is more than the horizon after its first copy's can be
  * taken for a new payment once the first copy is forgotten. A transaction's state lives until the
- * watermark passes its first event time plus twice the horizon plus the clock skew; its audit row
- * comes out once the watermark passes the first event time plus {@link #latestPassThrough()}. The
+ * watermark passes its first event time plus twice the horizon plus the clock skew, and up to a
+ * quarter of the horizon more; its audit row comes out once the watermark passes the first event
+ * time plus {@link #latestPassThrough()}, at the shard's next sweep (up to a quarter of the horizon
+ * later). The
  * verdict equals the Kafka-timestamp one as long as a partition's Kafka timestamps do not run
  * backwards by more than the clock skew minus the out-of-orderness bound (see {@link #arrivalOf}).
  */
@@ -87,6 +98,20 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.standardMinutes(5);
 
   /**
+   * Twice Flink's default 128 key groups, so that the subtasks get close to even shares; few
+   * enough that each shard's map holds many transactions. A job spread over many more subtasks
+   * wants more shards ({@link #withShards}).
+   */
+  public static final int DEFAULT_SHARDS = 256;
+
+  /**
+   * A shard is swept for due audits and forgettable transactions at most this many times per
+   * horizon: each sweep reads the shard's whole map, and an audit row comes out up to a horizon
+   * over this after its time.
+   */
+  static final int SWEEPS_PER_HORIZON = 4;
+
+  /**
    * Long enough that the watermark plus this is past the end of any window even while the
    * watermark is at its minimum, short enough not to overflow when added to a real watermark: Beam
    * then caps {@code Deduplicate}'s timer at the window's end.
@@ -99,31 +124,36 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
   private final Duration horizon;
   private final Duration windowSize;
   private final Duration maxClockSkew;
+  private final int shards;
 
-  private DeduplicatePayments(Duration horizon, Duration windowSize, Duration maxClockSkew) {
+  private DeduplicatePayments(Duration horizon, Duration windowSize, Duration maxClockSkew, int shards) {
     if (!horizon.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("deduplication horizon must be positive, was " + horizon);
     }
     if (maxClockSkew.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("clock skew must not be negative, was " + maxClockSkew);
     }
+    if (shards < 1) {
+      throw new IllegalArgumentException("shards must be at least 1, was " + shards);
+    }
     this.horizon = horizon;
     this.windowSize = windowSize;
     this.maxClockSkew = maxClockSkew;
+    this.shards = shards;
   }
 
   public static DeduplicatePayments create() {
-    return new DeduplicatePayments(DEFAULT_HORIZON, DEFAULT_WINDOW_SIZE, DEFAULT_MAX_CLOCK_SKEW);
+    return new DeduplicatePayments(DEFAULT_HORIZON, DEFAULT_WINDOW_SIZE, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SHARDS);
   }
 
   /** How long after a payment's first event time its copies are still caught. */
   public DeduplicatePayments withHorizon(Duration horizon) {
-    return new DeduplicatePayments(horizon, windowSize, maxClockSkew);
+    return new DeduplicatePayments(horizon, windowSize, maxClockSkew, shards);
   }
 
   /** Granularity of the event-time windows {@code Deduplicate} keeps its flags in. */
   public DeduplicatePayments withWindowSize(Duration windowSize) {
-    return new DeduplicatePayments(horizon, windowSize, maxClockSkew);
+    return new DeduplicatePayments(horizon, windowSize, maxClockSkew, shards);
   }
 
   /**
@@ -131,7 +161,17 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
    * stamped further than this after its arrival, and state is kept this much longer.
    */
   public DeduplicatePayments withMaxClockSkew(Duration maxClockSkew) {
-    return new DeduplicatePayments(horizon, windowSize, maxClockSkew);
+    return new DeduplicatePayments(horizon, windowSize, maxClockSkew, shards);
+  }
+
+  /** How many keys {@code JudgeCopiesByShard} spreads the transactions over: the most it runs in parallel. */
+  public DeduplicatePayments withShards(int shards) {
+    return new DeduplicatePayments(horizon, windowSize, maxClockSkew, shards);
+  }
+
+  /** The shard of a transaction: {@link String#hashCode()} is specified, so every JVM agrees. */
+  static int shardOf(String transactionId, int shards) {
+    return Math.floorMod(transactionId.hashCode(), shards);
   }
 
   /**
@@ -165,20 +205,23 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
 
   @Override
   public PCollectionTuple expand(PCollection<Payment> payments) {
-    Coder<Payment> paymentCoder = SchemaCoders.of(payments.getPipeline(), Payment.class);
+    Coder<Payment> paymentCoder = PaymentCoder.of();
     PCollectionTuple judged =
         payments
             .apply(
-                "KeyByTransactionId",
-                WithKeys.of(Payment::getTransactionId).withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), paymentCoder))
+                "KeyByShardOfTransactionId",
+                WithKeys.of((Payment payment) -> shardOf(payment.getTransactionId(), shards))
+                    .withKeyType(TypeDescriptors.integers()))
+            .setCoder(KvCoder.of(VarIntCoder.of(), paymentCoder))
+            // Named apart from the fifth pass's step keyed by transaction id, so that Flink refuses
+            // to restore that step's state into this one (README, "Resuming after a crash").
             .apply(
-                "JudgeCopies",
+                "JudgeCopiesByShard",
                 ParDo.of(new JudgeCopiesFn(horizon, maxClockSkew))
                     .withOutputTags(IN_TIME, TupleTagList.of(LATE).and(AUDIT)));
     judged.get(IN_TIME).setCoder(KvCoder.of(StringUtf8Coder.of(), paymentCoder));
-    judged.get(LATE).setCoder(SchemaCoders.of(payments.getPipeline(), DeadLetter.class));
-    judged.get(AUDIT).setCoder(SchemaCoders.of(payments.getPipeline(), DuplicateAudit.class));
+    judged.get(LATE).setCoder(ModelCoders.of(payments.getPipeline(), DeadLetter.class));
+    judged.get(AUDIT).setCoder(ModelCoders.of(payments.getPipeline(), DuplicateAudit.class));
 
     PCollection<Payment> unique =
         judged
@@ -199,19 +242,31 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
    * Per transaction: the first copy's event time, when copies were seen and how many were
    * dropped. Splits off LATE copies before the stages that would drop them without a trace, and
    * writes the audit once no copy can be a duplicate any more.
+   *
+   * <p>Keyed by a {@link #shardOf shard} of the transaction id: a shard's transactions are one map,
+   * swept by one timer. Keyed by transaction id, every payment paid for a timer of its own, set,
+   * fired and cleared one by one; on RocksDB that is a handful of native calls per payment, and
+   * the runner's machinery for each firing on top (docs/benchmarks.md, sixth pass).
    */
-  private static final class JudgeCopiesFn extends DoFn<KV<String, Payment>, KV<String, Payment>> {
-    private static final String FIRST_COPY = "firstCopy";
-    private static final String EXPIRY = "expiry";
+  private static final class JudgeCopiesFn extends DoFn<KV<Integer, Payment>, KV<String, Payment>> {
+    private static final String FIRST_COPIES = "firstCopies";
+    private static final String NEXT_SWEEP = "nextSweep";
+    private static final String SWEEP = "sweep";
 
-    @StateId(FIRST_COPY)
-    private final StateSpec<ValueState<FirstCopy>> firstCopySpec = StateSpecs.value(FirstCopy.Coder.of());
+    @StateId(FIRST_COPIES)
+    private final StateSpec<MapState<String, FirstCopy>> firstCopiesSpec =
+        StateSpecs.map(StringUtf8Coder.of(), FirstCopy.Coder.of());
 
-    @TimerId(EXPIRY)
-    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    /** When the sweep timer is set for; a timer cannot be read back. */
+    @StateId(NEXT_SWEEP)
+    private final StateSpec<ValueState<Instant>> nextSweepSpec = StateSpecs.value(InstantCoder.of());
+
+    @TimerId(SWEEP)
+    private final TimerSpec sweepSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     private final Duration horizon;
     private final Duration maxClockSkew;
+    private final long sweepEveryMillis;
     private final Counter late = Metrics.counter(DeduplicatePayments.class, "payments_late");
     private final Counter duplicates =
         Metrics.counter(DeduplicatePayments.class, "duplicates_dropped");
@@ -219,6 +274,7 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
     JudgeCopiesFn(Duration horizon, Duration maxClockSkew) {
       this.horizon = horizon;
       this.maxClockSkew = maxClockSkew;
+      this.sweepEveryMillis = Math.max(1, horizon.getMillis() / SWEEPS_PER_HORIZON);
     }
 
     /**
@@ -237,16 +293,34 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
       return auditAt(firstEventTime).plus(horizon);
     }
 
+    /** What the next sweep must do for this transaction, and from when. */
+    private Instant dueAt(FirstCopy first) {
+      return first.auditPending() ? auditAt(first.eventTime()) : forgetAt(first.eventTime());
+    }
+
+    /**
+     * Sweeps fall on multiples of the sweep interval, so that one sweep serves every transaction
+     * due in the interval before it: a transaction's audit and forgetting come up to one interval
+     * after their time.
+     */
+    private Instant sweepFor(Instant due) {
+      long millis = due.getMillis();
+      return new Instant(Math.floorDiv(millis, sweepEveryMillis) * sweepEveryMillis
+          + (Math.floorMod(millis, sweepEveryMillis) == 0 ? 0 : sweepEveryMillis));
+    }
+
     @ProcessElement
     public void process(
-        @Element KV<String, Payment> element,
+        @Element KV<Integer, Payment> element,
         @Timestamp Instant timestamp,
-        @StateId(FIRST_COPY) ValueState<FirstCopy> firstCopy,
-        @TimerId(EXPIRY) Timer expiry,
+        @StateId(FIRST_COPIES) MapState<String, FirstCopy> firstCopies,
+        @StateId(NEXT_SWEEP) ValueState<Instant> nextSweep,
+        @TimerId(SWEEP) Timer sweep,
         MultiOutputReceiver out) {
       Payment copy = element.getValue();
+      String transactionId = copy.getTransactionId();
       Instant arrival = arrivalOf(copy, timestamp, maxClockSkew);
-      FirstCopy first = firstCopy.read();
+      FirstCopy first = firstCopies.get(transactionId).read();
       Instant firstEventTime = first == null ? copy.getEventTime() : first.eventTime();
       Instant deadline = firstEventTime.plus(horizon);
       if (arrival.isAfter(deadline)) {
@@ -255,44 +329,74 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
         return;
       }
       Payment kept = copy.toBuilder().setRawValue(null).setEventTime(firstEventTime).build();
+      FirstCopy now;
       if (first == null) {
-        firstCopy.write(FirstCopy.of(firstEventTime, copy.getReceivedAt()));
-        // Most transactions are never copied: one timer, which forgets them and emits nothing.
-        expiry.withNoOutputTimestamp().set(forgetAt(firstEventTime));
+        now = FirstCopy.of(firstEventTime, copy.getReceivedAt());
       } else {
         duplicates.inc();
-        if (first.duplicateCopies() == 0) {
-          // The first copy of a copied transaction brings its timer forward, to write the audit.
-          expiry.set(auditAt(firstEventTime));
-        }
-        firstCopy.write(first.withCopySeenAt(copy.getReceivedAt()));
+        now = first.withCopySeenAt(copy.getReceivedAt());
       }
-      out.get(IN_TIME).output(KV.of(element.getKey(), kept));
+      firstCopies.put(transactionId, now);
+      if (first == null || first.duplicateCopies() == 0) {
+        // New, or newly copied: due earlier than anything this transaction was due for before.
+        sweepBy(sweepFor(dueAt(now)), timestamp, nextSweep, sweep);
+      }
+      out.get(IN_TIME).output(KV.of(transactionId, kept));
     }
 
-    @OnTimer(EXPIRY)
-    public void onExpiry(
-        OnTimerContext context,
-        @Key String transactionId,
-        @StateId(FIRST_COPY) ValueState<FirstCopy> firstCopy,
-        @TimerId(EXPIRY) Timer expiry) {
-      FirstCopy first = firstCopy.read();
-      if (first == null) {
-        return;
+    /**
+     * Brings the shard's sweep forward to {@code at} unless it is set earlier already; never
+     * before the element, whose timestamp a timer's output may not precede.
+     */
+    private static void sweepBy(Instant at, Instant elementTimestamp, ValueState<Instant> nextSweep, Timer sweep) {
+      Instant when = at.isBefore(elementTimestamp) ? elementTimestamp : at;
+      Instant set = nextSweep.read();
+      if (set == null || when.isBefore(set)) {
+        sweep.set(when);
+        nextSweep.write(when);
       }
-      Instant forget = forgetAt(first.eventTime());
-      if (context.fireTimestamp().isBefore(forget)) {
-        // Only a copied transaction's timer fires before it is forgotten.
-        if (first.duplicateCopies() > 0) {
+    }
+
+    @OnTimer(SWEEP)
+    public void onSweep(
+        OnTimerContext context,
+        @StateId(FIRST_COPIES) MapState<String, FirstCopy> firstCopies,
+        @StateId(NEXT_SWEEP) ValueState<Instant> nextSweep,
+        @TimerId(SWEEP) Timer sweep) {
+      Instant now = context.fireTimestamp();
+      List<String> forgotten = new ArrayList<>();
+      Map<String, FirstCopy> audited = new HashMap<>();
+      Instant nextDue = null;
+      for (Map.Entry<String, FirstCopy> entry : firstCopies.entries().read()) {
+        FirstCopy first = entry.getValue();
+        if (first.auditPending() && !now.isBefore(auditAt(first.eventTime()))) {
           context.output(
               AUDIT,
               DuplicateAudit.of(
-                  transactionId, first.eventTime(), first.firstSeenAt(), first.lastSeenAt(), first.duplicateCopies()));
+                  entry.getKey(), first.eventTime(), first.firstSeenAt(), first.lastSeenAt(), first.duplicateCopies()));
+          first = first.withAuditWritten();
+          audited.put(entry.getKey(), first);
         }
-        // Forgetting emits nothing, so it holds no watermark.
-        expiry.withNoOutputTimestamp().set(forget);
+        if (!now.isBefore(forgetAt(first.eventTime()))) {
+          forgotten.add(entry.getKey());
+        } else if (nextDue == null || dueAt(first).isBefore(nextDue)) {
+          nextDue = dueAt(first);
+        }
+      }
+      // Changed after the read, not while iterating it: a state backend may read the map lazily.
+      forgotten.forEach(firstCopies::remove);
+      audited.forEach((transactionId, first) -> {
+        if (!forgotten.contains(transactionId)) {
+          firstCopies.put(transactionId, first);
+        }
+      });
+      if (nextDue == null) {
+        nextSweep.clear();
       } else {
-        firstCopy.clear();
+        Instant at = sweepFor(nextDue);
+        Instant when = at.isAfter(now) ? at : now.plus(Duration.millis(1));
+        sweep.set(when);
+        nextSweep.write(when);
       }
     }
 

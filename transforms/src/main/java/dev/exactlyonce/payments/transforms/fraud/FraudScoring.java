@@ -1,7 +1,8 @@
 package dev.exactlyonce.payments.transforms.fraud;
 
 import dev.exactlyonce.payments.model.Payment;
-import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.PaymentCoder;
+import dev.exactlyonce.payments.model.ScoredPaymentCoder;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
 
   @Override
   public PCollection<ScoredPayment> expand(PCollection<Payment> payments) {
-    Coder<Payment> paymentCoder = SchemaCoders.of(payments.getPipeline(), Payment.class);
+    Coder<Payment> paymentCoder = PaymentCoder.of();
     return payments
         // Per-sender history spans windows of any kind; the global window never expires it early.
         .apply("GlobalWindow", Window.into(new GlobalWindows()))
@@ -83,7 +84,7 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
         .apply(
             "ScoreInEventTimeOrder",
             ParDo.of(new ScoreFn(rules, rules.velocityWindow().plus(lateness), paymentCoder)))
-        .setCoder(SchemaCoders.of(payments.getPipeline(), ScoredPayment.class));
+        .setCoder(ScoredPaymentCoder.of());
   }
 
   private static final class ScoreFn extends DoFn<KV<String, Payment>, ScoredPayment> {

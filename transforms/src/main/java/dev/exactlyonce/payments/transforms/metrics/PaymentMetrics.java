@@ -1,7 +1,7 @@
 package dev.exactlyonce.payments.transforms.metrics;
 
 import dev.exactlyonce.payments.model.RiskLevel;
-import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.ModelCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
 import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
@@ -69,7 +69,7 @@ public final class PaymentMetrics
 
   @Override
   public PCollection<WindowMetrics> expand(PCollection<ScoredPayment> scored) {
-    Coder<Totals> totalsCoder = SchemaCoders.of(scored.getPipeline(), Totals.class);
+    Coder<Totals> totalsCoder = ModelCoders.of(scored.getPipeline(), Totals.class);
     return scored
         .apply(
             "EventTimeWindows",
@@ -88,7 +88,7 @@ public final class PaymentMetrics
                 .withKeyType(TypeDescriptors.strings()))
         .apply("SumPerCurrency", Combine.perKey(new TotalsFn(totalsCoder)))
         .apply("ToWindowMetrics", ParDo.of(new ToWindowMetricsFn()))
-        .setCoder(SchemaCoders.of(scored.getPipeline(), WindowMetrics.class));
+        .setCoder(ModelCoders.of(scored.getPipeline(), WindowMetrics.class));
   }
 
   private static final class TotalsFn extends Combine.CombineFn<ScoredPayment, Totals, Totals> {

@@ -1,5 +1,7 @@
 package dev.exactlyonce.payments.transforms.bigquery;
 
+import dev.exactlyonce.payments.model.PaymentCoder;
+import dev.exactlyonce.payments.model.ModelCoders;
 import static dev.exactlyonce.payments.transforms.TestEvents.T0;
 import static dev.exactlyonce.payments.transforms.TestEvents.payment;
 import static org.junit.Assert.assertEquals;
@@ -11,7 +13,6 @@ import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.Payment;
-import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
 import dev.exactlyonce.payments.transforms.fraud.FraudRules;
@@ -75,7 +76,7 @@ public class WriteToBigQueryTest {
       PCollection<Payment> payments, String name, Class<T> type, SerializableFn<Payment, T> fn) {
     return payments
         .apply(name, MapElements.into(TypeDescriptor.of(type)).via(fn::apply))
-        .setCoder(SchemaCoders.of(pipeline, type));
+        .setCoder(ModelCoders.of(pipeline, type));
   }
 
   /** A serializable function, for lambdas given to MapElements. */
@@ -114,7 +115,7 @@ public class WriteToBigQueryTest {
   }
 
   private TestStream<Payment> twoPayments() {
-    return TestStream.create(SchemaCoders.of(pipeline, Payment.class))
+    return TestStream.create(PaymentCoder.of())
         .addElements(small)
         .advanceProcessingTime(Duration.standardSeconds(10))
         .addElements(large)
@@ -204,7 +205,7 @@ public class WriteToBigQueryTest {
   }
 
   private TestStream<Payment> twoPaymentsAndAReplay() {
-    return TestStream.create(SchemaCoders.of(pipeline, Payment.class))
+    return TestStream.create(PaymentCoder.of())
         .addElements(small, large)
         .advanceProcessingTime(Duration.standardSeconds(10))
         // The same record read again, as after a restart that lost the pipeline's state.
@@ -246,7 +247,7 @@ public class WriteToBigQueryTest {
             .build();
     PCollection<WindowMetrics> metrics =
         pipeline.apply(
-            TestStream.create(SchemaCoders.of(pipeline, WindowMetrics.class))
+            TestStream.create(ModelCoders.of(pipeline, WindowMetrics.class))
                 .addElements(late)
                 .advanceProcessingTime(Duration.standardSeconds(10))
                 // An older pane arriving after the newer one must not win.
@@ -268,6 +269,6 @@ public class WriteToBigQueryTest {
   }
 
   private <T> PCollection<T> empty(Class<T> type, String name) {
-    return pipeline.apply(name, org.apache.beam.sdk.transforms.Create.empty(SchemaCoders.of(pipeline, type)));
+    return pipeline.apply(name, org.apache.beam.sdk.transforms.Create.empty(ModelCoders.of(pipeline, type)));
   }
 }

@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.transforms.dedup;
 
+import dev.exactlyonce.payments.model.PaymentCoder;
 import static dev.exactlyonce.payments.transforms.TestEvents.T0;
 import static dev.exactlyonce.payments.transforms.TestEvents.payment;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -10,7 +11,6 @@ import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.Payment;
-import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.transforms.TestEvents;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +49,7 @@ public class DeduplicatePaymentsTest {
   private final Payment second = payment(3, "tx-2", "25.50", "EUR", T0.plus(Duration.standardSeconds(20)));
 
   private TestStream.Builder<Payment> stream() {
-    return TestStream.create(SchemaCoders.of(pipeline, Payment.class));
+    return TestStream.create(PaymentCoder.of());
   }
 
   private PCollectionTuple deduplicate(TestStream<Payment> events) {
@@ -311,6 +311,41 @@ public class DeduplicatePaymentsTest {
             DuplicateAudit.of("tx-2", secondTime, T0, T0, 2),
             DuplicateAudit.of("tx-4", halfHourLater, T0, T0, 1));
     pipeline.run();
+  }
+
+  /**
+   * Every transaction in one shard: its map is swept several times, at different moments for
+   * different transactions, and each audit row still comes out once, with every copy counted.
+   */
+  @Test
+  public void testOneShardSweptRepeatedlyAuditsEachTransactionOnce() {
+    Instant halfHourLater = T0.plus(Duration.standardMinutes(30));
+    Instant pastFirstAudit = T0.plus(HORIZON).plus(DeduplicatePayments.DEFAULT_MAX_CLOCK_SKEW).plus(HORIZON.dividedBy(4));
+    String laterEvent = TestEvents.json("tx-4", "8.00", "EUR", halfHourLater);
+    PCollectionTuple result =
+        pipeline
+            .apply(
+                stream()
+                    .addElements(onTime(first), onTime(firstCopy), onTime(second))
+                    .advanceWatermarkTo(halfHourLater)
+                    .addElements(onTime(payment(11, laterEvent, halfHourLater)), onTime(payment(14, laterEvent, halfHourLater)))
+                    .advanceWatermarkTo(pastFirstAudit)
+                    .addElements(TimestampedValue.of(payment(15, laterEvent, pastFirstAudit), halfHourLater))
+                    .advanceWatermarkToInfinity())
+            .apply(DeduplicatePayments.create().withHorizon(HORIZON).withShards(1));
+
+    PAssert.that(ids(result.get(DeduplicatePayments.UNIQUE))).containsInAnyOrder("tx-1", "tx-2", "tx-4");
+    PAssert.that(result.get(DeduplicatePayments.AUDIT))
+        .containsInAnyOrder(
+            DuplicateAudit.of("tx-1", T0, T0, T0, 1),
+            DuplicateAudit.of("tx-4", halfHourLater, halfHourLater, pastFirstAudit, 2));
+    PAssert.that(result.get(DeduplicatePayments.LATE)).empty();
+    pipeline.run();
+  }
+
+  @Test
+  public void testNoShardsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> DeduplicatePayments.create().withShards(0));
   }
 
   @Test

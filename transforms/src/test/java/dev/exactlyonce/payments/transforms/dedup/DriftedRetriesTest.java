@@ -1,12 +1,12 @@
 package dev.exactlyonce.payments.transforms.dedup;
 
+import dev.exactlyonce.payments.model.PaymentCoder;
 import static dev.exactlyonce.payments.transforms.TestEvents.T0;
 import static dev.exactlyonce.payments.transforms.TestEvents.json;
 import static dev.exactlyonce.payments.transforms.TestEvents.payment;
 
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.Payment;
-import dev.exactlyonce.payments.model.SchemaCoders;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.testing.PAssert;
@@ -74,7 +74,7 @@ public class DriftedRetriesTest {
   }
 
   private TestStream.Builder<Payment> stream() {
-    return TestStream.create(SchemaCoders.of(pipeline, Payment.class));
+    return TestStream.create(PaymentCoder.of());
   }
 
   @Test

@@ -1,10 +1,10 @@
 package dev.exactlyonce.payments.transforms.fraud;
 
+import dev.exactlyonce.payments.model.PaymentCoder;
 import static dev.exactlyonce.payments.transforms.TestEvents.T0;
 
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.RiskLevel;
-import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.transforms.TestEvents;
 import java.math.BigDecimal;
@@ -45,7 +45,7 @@ public class FraudScoringTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
   private TestStream.Builder<Payment> stream() {
-    return TestStream.create(SchemaCoders.of(pipeline, Payment.class));
+    return TestStream.create(PaymentCoder.of());
   }
 
   private PCollection<ScoredPayment> score(TestStream<Payment> events, FraudScoring scoring) {

@@ -1,10 +1,10 @@
 package dev.exactlyonce.payments.transforms.metrics;
 
+import dev.exactlyonce.payments.model.ScoredPaymentCoder;
 import static dev.exactlyonce.payments.transforms.TestEvents.T0;
 import static org.junit.Assert.assertEquals;
 
 import dev.exactlyonce.payments.model.RiskLevel;
-import dev.exactlyonce.payments.model.SchemaCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
 import dev.exactlyonce.payments.transforms.TestEvents;
@@ -44,7 +44,7 @@ public class PaymentMetricsTest {
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
   private TestStream.Builder<ScoredPayment> stream() {
-    return TestStream.create(SchemaCoders.of(pipeline, ScoredPayment.class));
+    return TestStream.create(ScoredPaymentCoder.of());
   }
 
   private PCollection<WindowMetrics> metrics(TestStream<ScoredPayment> events) {

@@ -17,7 +17,7 @@ import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.model.Payment;
-import dev.exactlyonce.payments.model.SchemaCoders;
+import dev.exactlyonce.payments.model.ModelCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
 import dev.exactlyonce.payments.transforms.TestEvents;
@@ -331,7 +331,7 @@ class LocalBigQueryTest {
   }
 
   private static <T> PCollection<T> create(Pipeline pipeline, String name, Class<T> type, List<T> values) {
-    Coder<T> coder = SchemaCoders.of(pipeline, type);
+    Coder<T> coder = ModelCoders.of(pipeline, type);
     return pipeline.apply(name, values.isEmpty() ? Create.empty(coder) : Create.of(values).withCoder(coder));
   }
 
