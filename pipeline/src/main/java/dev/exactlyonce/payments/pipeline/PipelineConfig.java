@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.pipeline;
 
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
@@ -57,7 +58,8 @@ public final class PipelineConfig {
     atLeast("failOnceAfterPayments", options.getFailOnceAfterPayments(), 0);
     int velocityMax = (int) atLeast("velocityMaxPayments", options.getVelocityMaxPayments() == null ? null : options.getVelocityMaxPayments().longValue(), 1);
     Duration velocityWindow = Duration.standardMinutes(atLeast("velocityWindowMinutes", options.getVelocityWindowMinutes(), 1));
-    Duration lateness = deduplicate.latestPassThrough();
+    // Fraud scoring and the metrics keep their state as long as deduplication lets a payment through.
+    Duration lateness = TimeBounds.latestPassThrough(horizon, maxClockSkew);
     fraudScoring =
         FraudScoring.create()
             .withRules(FraudRules.defaults().withAmountThresholds(medium, high).withVelocity(velocityMax, velocityWindow))

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
 import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
-import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +68,7 @@ class PipelineOptionsTest {
   void optionDefaultsAreTheTransformsDefaults() {
     // An option's default is an annotation literal; the transform's is a constant. They must agree.
     PipelineConfig defaults = configWith();
-    assertEquals(ParsePayments.DEFAULT_MAX_CLOCK_SKEW, defaults.maxClockSkew());
+    assertEquals(TimeBounds.DEFAULT_MAX_CLOCK_SKEW, defaults.maxClockSkew());
     assertEquals(DeduplicatePayments.create().latestPassThrough(), defaults.deduplicate().latestPassThrough());
   }
 

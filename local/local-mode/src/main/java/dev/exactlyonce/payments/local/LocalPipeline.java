@@ -21,9 +21,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.joda.time.Duration;
 
@@ -266,20 +263,7 @@ public final class LocalPipeline {
   }
 
   static long recordsRead(PipelineResult result) {
-    long total = 0;
-    for (String counter : new String[] {"payments_parsed", "records_rejected"}) {
-      for (MetricResult<Long> value :
-          result
-              .metrics()
-              .queryMetrics(
-                  MetricsFilter.builder()
-                      .addNameFilter(MetricNameFilter.named(ParsePayments.class, counter))
-                      .build())
-              .getCounters()) {
-        total += value.getAttempted();
-      }
-    }
-    return total;
+    return CounterTotals.sum(result, ParsePayments.RECORDS_READ);
   }
 
   /** Where a local run signals a drain, unless {@code --drainSignalFile} says otherwise. */

@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.transforms.cdc;
 
+import org.apache.beam.sdk.metrics.MetricName;
 import dev.exactlyonce.payments.model.ChangeEvent;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
@@ -37,6 +38,13 @@ public final class ParseChangeEvents
   }
 
   /** Changes to rows keyed by {@code primaryKey}, the columns in key order. */
+  /** Counts the records parsed into changes. */
+  public static final MetricName CHANGES_PARSED = MetricName.named(ParseChangeEvents.class, "changes_parsed");
+  /** Counts the records rejected, whatever the reason. */
+  public static final MetricName RECORDS_REJECTED = MetricName.named(ParseChangeEvents.class, "records_rejected");
+  /** Every record read is counted by exactly one of these. */
+  public static final List<MetricName> RECORDS_READ = List.of(CHANGES_PARSED, RECORDS_REJECTED);
+
   public static ParseChangeEvents keyedBy(List<String> primaryKey) {
     if (primaryKey.isEmpty()) {
       throw new IllegalArgumentException("at least one primary key column");
@@ -52,8 +60,8 @@ public final class ParseChangeEvents
   }
 
   private static final class ParseFn extends DoFn<KafkaRecord<byte[], byte[]>, ChangeEvent> {
-    private final Counter parsed = Metrics.counter(ParseChangeEvents.class, "changes_parsed");
-    private final Counter rejected = Metrics.counter(ParseChangeEvents.class, "records_rejected");
+    private final Counter parsed = Metrics.counter(CHANGES_PARSED.getNamespace(), CHANGES_PARSED.getName());
+    private final Counter rejected = Metrics.counter(RECORDS_REJECTED.getNamespace(), RECORDS_REJECTED.getName());
     private final List<String> primaryKey;
 
     ParseFn(List<String> primaryKey) {

@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.transforms.dedup;
 
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
 import dev.exactlyonce.payments.model.ErrorKind;
@@ -88,14 +89,11 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
   public static final TupleTag<DeadLetter> LATE = new TupleTag<DeadLetter>() {};
   public static final TupleTag<DuplicateAudit> AUDIT = new TupleTag<DuplicateAudit>() {};
 
-  public static final Duration DEFAULT_HORIZON = Duration.standardHours(1);
   /**
    * Granularity of {@code Deduplicate}'s state: a window's flags are forgotten together when it
    * closes, and the runner stalls while it fires their timers, so windows stay short.
    */
   public static final Duration DEFAULT_WINDOW_SIZE = Duration.standardSeconds(10);
-  /** The parser's default bound on how far an event time may run ahead of its Kafka timestamp. */
-  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.standardMinutes(5);
 
   /**
    * Twice Flink's default 128 key groups, so that the subtasks get close to even shares; few
@@ -143,7 +141,8 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
   }
 
   public static DeduplicatePayments create() {
-    return new DeduplicatePayments(DEFAULT_HORIZON, DEFAULT_WINDOW_SIZE, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SHARDS);
+    return new DeduplicatePayments(
+        TimeBounds.DEFAULT_HORIZON, DEFAULT_WINDOW_SIZE, TimeBounds.DEFAULT_MAX_CLOCK_SKEW, DEFAULT_SHARDS);
   }
 
   /** How long after a payment's first event time its copies are still caught. */
@@ -180,7 +179,7 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
    * arrived. Later stages keep their state that long.
    */
   public Duration latestPassThrough() {
-    return horizon.plus(maxClockSkew);
+    return TimeBounds.latestPassThrough(horizon, maxClockSkew);
   }
 
   /**

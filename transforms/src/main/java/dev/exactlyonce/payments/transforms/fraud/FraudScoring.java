@@ -1,10 +1,10 @@
 package dev.exactlyonce.payments.transforms.fraud;
 
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.PaymentCoder;
 import dev.exactlyonce.payments.model.ScoredPaymentCoder;
 import dev.exactlyonce.payments.model.ScoredPayment;
-import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -50,8 +50,8 @@ import org.joda.time.Instant;
  */
 public final class FraudScoring extends PTransform<PCollection<Payment>, PCollection<ScoredPayment>> {
 
-  /** The default deduplication horizon plus the clock skew: the latest a payment gets through. */
-  public static final Duration DEFAULT_LATENESS = DeduplicatePayments.create().latestPassThrough();
+  /** The latest a payment gets through deduplication, with the default horizon and clock skew. */
+  public static final Duration DEFAULT_LATENESS = TimeBounds.DEFAULT_LATEST_PASS_THROUGH;
 
   private final FraudRules rules;
   private final Duration lateness;

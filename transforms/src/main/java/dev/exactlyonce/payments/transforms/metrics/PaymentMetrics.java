@@ -1,10 +1,10 @@
 package dev.exactlyonce.payments.transforms.metrics;
 
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.RiskLevel;
 import dev.exactlyonce.payments.model.ModelCoders;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
-import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -35,15 +35,14 @@ import org.joda.time.Duration;
  * that arrives later but within {@link #withAllowedLateness allowed lateness} (LATE). Panes
  * accumulate, so the pane with the highest index is the window's total. Allowed lateness must
  * cover how late the upstream stages let a payment through (the deduplication horizon plus the
- * clock skew, {@code DeduplicatePayments#latestPassThrough}) or late payments would miss their
+ * clock skew, {@link TimeBounds#latestPassThrough}) or late payments would miss their
  * window's totals.
  */
 public final class PaymentMetrics
     extends PTransform<PCollection<ScoredPayment>, PCollection<WindowMetrics>> {
 
   public static final Duration DEFAULT_WINDOW_SIZE = Duration.standardMinutes(1);
-  public static final Duration DEFAULT_ALLOWED_LATENESS =
-      DeduplicatePayments.create().latestPassThrough();
+  public static final Duration DEFAULT_ALLOWED_LATENESS = TimeBounds.DEFAULT_LATEST_PASS_THROUGH;
   /** BigQuery NUMERIC's scale. */
   static final int AVERAGE_SCALE = 9;
 

@@ -1,5 +1,8 @@
 package dev.exactlyonce.payments.transforms.parse;
 
+import java.util.List;
+import org.apache.beam.sdk.metrics.MetricName;
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.model.Payment;
@@ -30,8 +33,12 @@ public final class ParsePayments
   public static final TupleTag<Payment> PAYMENTS = new TupleTag<Payment>() {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<DeadLetter>() {};
 
-  /** How far an event time may be ahead of its Kafka record's timestamp by default. */
-  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.standardMinutes(5);
+  /** Counts the records parsed into payments. */
+  public static final MetricName PAYMENTS_PARSED = MetricName.named(ParsePayments.class, "payments_parsed");
+  /** Counts the records rejected, whatever the reason. */
+  public static final MetricName RECORDS_REJECTED = MetricName.named(ParsePayments.class, "records_rejected");
+  /** Every record read is counted by exactly one of these. */
+  public static final List<MetricName> RECORDS_READ = List.of(PAYMENTS_PARSED, RECORDS_REJECTED);
 
   private final @Nullable Duration maxClockSkew;
 
@@ -40,7 +47,7 @@ public final class ParsePayments
   }
 
   public static ParsePayments create() {
-    return new ParsePayments(DEFAULT_MAX_CLOCK_SKEW);
+    return new ParsePayments(TimeBounds.DEFAULT_MAX_CLOCK_SKEW);
   }
 
   /**
@@ -59,8 +66,8 @@ public final class ParsePayments
   }
 
   private static final class ParseFn extends DoFn<KafkaRecord<byte[], byte[]>, Payment> {
-    private final Counter parsed = Metrics.counter(ParsePayments.class, "payments_parsed");
-    private final Counter rejected = Metrics.counter(ParsePayments.class, "records_rejected");
+    private final Counter parsed = Metrics.counter(PAYMENTS_PARSED.getNamespace(), PAYMENTS_PARSED.getName());
+    private final Counter rejected = Metrics.counter(RECORDS_REJECTED.getNamespace(), RECORDS_REJECTED.getName());
     private final @Nullable Duration maxClockSkew;
 
     ParseFn(@Nullable Duration maxClockSkew) {

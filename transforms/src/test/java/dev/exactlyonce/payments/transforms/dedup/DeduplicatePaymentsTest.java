@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.transforms.dedup;
 
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.PaymentCoder;
 import static dev.exactlyonce.payments.transforms.TestEvents.T0;
 import static dev.exactlyonce.payments.transforms.TestEvents.payment;
@@ -320,7 +321,7 @@ public class DeduplicatePaymentsTest {
   @Test
   public void testOneShardSweptRepeatedlyAuditsEachTransactionOnce() {
     Instant halfHourLater = T0.plus(Duration.standardMinutes(30));
-    Instant pastFirstAudit = T0.plus(HORIZON).plus(DeduplicatePayments.DEFAULT_MAX_CLOCK_SKEW).plus(HORIZON.dividedBy(4));
+    Instant pastFirstAudit = T0.plus(HORIZON).plus(TimeBounds.DEFAULT_MAX_CLOCK_SKEW).plus(HORIZON.dividedBy(4));
     String laterEvent = TestEvents.json("tx-4", "8.00", "EUR", halfHourLater);
     PCollectionTuple result =
         pipeline

@@ -3,8 +3,8 @@ package dev.exactlyonce.payments.transforms.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.transforms.TestEvents;
-import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser;
 import java.util.Optional;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -363,7 +363,7 @@ class PaymentTimestampPolicyTest {
   @Test
   void testFactoryRestoresPreviousWatermark() {
     TimestampPolicy<byte[], byte[]> policy =
-        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never(), ParsePayments.DEFAULT_MAX_CLOCK_SKEW)
+        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never(), TimeBounds.DEFAULT_MAX_CLOCK_SKEW)
             .createTimestampPolicy(
                 new TopicPartition(TestEvents.TOPIC, 0), Optional.of(minutes(30)));
 

@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.local.cdc;
 
+import dev.exactlyonce.payments.local.CounterTotals;
 import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 
 import dev.exactlyonce.payments.pipeline.KafkaPreflight;
@@ -19,9 +20,6 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.joda.time.Duration;
 
@@ -115,18 +113,11 @@ public final class CdcLocalRun {
     if (!running.isDone() || running.isCompletedExceptionally()) {
       return -1;
     }
-    long total = 0;
     try {
-      for (String counter : new String[] {"changes_parsed", "records_rejected"}) {
-        for (MetricResult<Long> value : running.join().metrics().queryMetrics(MetricsFilter.builder()
-            .addNameFilter(MetricNameFilter.named(ParseChangeEvents.class, counter)).build()).getCounters()) {
-          total += value.getAttempted();
-        }
-      }
+      return CounterTotals.sum(running.join(), ParseChangeEvents.RECORDS_READ);
     } catch (UnsupportedOperationException noLiveMetrics) {
       return -1;
     }
-    return total;
   }
 
   private static void cancel(CompletableFuture<PipelineResult> running) {
