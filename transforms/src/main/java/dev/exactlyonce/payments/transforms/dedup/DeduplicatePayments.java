@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.transforms.dedup;
 
+import dev.exactlyonce.payments.transforms.time.MirroredTimer;
 import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.DuplicateAudit;
@@ -338,22 +339,11 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
       firstCopies.put(transactionId, now);
       if (first == null || first.duplicateCopies() == 0) {
         // New, or newly copied: due earlier than anything this transaction was due for before.
-        sweepBy(sweepFor(dueAt(now)), timestamp, nextSweep, sweep);
+        // Never before the element: a timer's output may not precede the element's timestamp.
+        Instant at = sweepFor(dueAt(now));
+        MirroredTimer.setUnlessEarlier(sweep, nextSweep, at.isBefore(timestamp) ? timestamp : at);
       }
       out.get(IN_TIME).output(KV.of(transactionId, kept));
-    }
-
-    /**
-     * Brings the shard's sweep forward to {@code at} unless it is set earlier already; never
-     * before the element, whose timestamp a timer's output may not precede.
-     */
-    private static void sweepBy(Instant at, Instant elementTimestamp, ValueState<Instant> nextSweep, Timer sweep) {
-      Instant when = at.isBefore(elementTimestamp) ? elementTimestamp : at;
-      Instant set = nextSweep.read();
-      if (set == null || when.isBefore(set)) {
-        sweep.set(when);
-        nextSweep.write(when);
-      }
     }
 
     @OnTimer(SWEEP)
@@ -374,29 +364,27 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
               DuplicateAudit.of(
                   entry.getKey(), first.eventTime(), first.firstSeenAt(), first.lastSeenAt(), first.duplicateCopies()));
           first = first.withAuditWritten();
-          audited.put(entry.getKey(), first);
         }
         if (!now.isBefore(forgetAt(first.eventTime()))) {
           forgotten.add(entry.getKey());
-        } else if (nextDue == null || dueAt(first).isBefore(nextDue)) {
+          continue;
+        }
+        if (first != entry.getValue()) {
+          audited.put(entry.getKey(), first);
+        }
+        if (nextDue == null || dueAt(first).isBefore(nextDue)) {
           nextDue = dueAt(first);
         }
       }
       // Changed after the read, not while iterating it: a state backend may read the map lazily.
       forgotten.forEach(firstCopies::remove);
-      audited.forEach((transactionId, first) -> {
-        if (!forgotten.contains(transactionId)) {
-          firstCopies.put(transactionId, first);
-        }
-      });
-      if (nextDue == null) {
-        nextSweep.clear();
-      } else {
+      audited.forEach(firstCopies::put);
+      Instant next = null;
+      if (nextDue != null) {
         Instant at = sweepFor(nextDue);
-        Instant when = at.isAfter(now) ? at : now.plus(Duration.millis(1));
-        sweep.set(when);
-        nextSweep.write(when);
+        next = at.isAfter(now) ? at : now.plus(Duration.millis(1));
       }
+      MirroredTimer.set(sweep, nextSweep, next);
     }
 
     private static DeadLetter lateDeadLetter(

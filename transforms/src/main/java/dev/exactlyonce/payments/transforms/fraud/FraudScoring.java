@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.transforms.fraud;
 
+import dev.exactlyonce.payments.transforms.time.MirroredTimer;
 import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.PaymentCoder;
@@ -151,11 +152,7 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
       }
       extended.add(element.getValue());
       pending.put(bucket, extended);
-      Instant scheduled = flushAt.read();
-      if (scheduled == null || bucket.isBefore(scheduled)) {
-        flush.set(bucket);
-        flushAt.write(bucket);
-      }
+      MirroredTimer.setUnlessEarlier(flush, flushAt, bucket);
     }
 
     @OnTimer(FLUSH)
@@ -214,12 +211,7 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
           // A sender who goes quiet must not keep state forever; the timer emits nothing, so it
           // holds no watermark.
           .ifPresent(latest -> forget.withNoOutputTimestamp().set(latest.plus(history)));
-      if (next == null) {
-        flushAt.clear();
-      } else {
-        flush.set(next);
-        flushAt.write(next);
-      }
+      MirroredTimer.set(flush, flushAt, next);
     }
 
     @OnTimer(FORGET)

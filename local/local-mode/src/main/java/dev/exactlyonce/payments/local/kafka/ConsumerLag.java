@@ -1,13 +1,11 @@
 package dev.exactlyonce.payments.local.kafka;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -41,17 +39,10 @@ public final class ConsumerLag implements AutoCloseable {
   public long records() throws InterruptedException {
     try {
       Map<TopicPartition, OffsetAndMetadata> committed = committed();
-      int partitions =
-          admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
-              .get(topic).partitions().size();
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (int partition = 0; partition < partitions; partition++) {
-        latest.put(new TopicPartition(topic, partition), OffsetSpec.latest());
-      }
       long lag = 0;
-      for (var end : admin.listOffsets(latest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).entrySet()) {
+      for (var end : TopicEnds.of(admin, topic, TIMEOUT_SECONDS).entrySet()) {
         OffsetAndMetadata done = committed.get(end.getKey());
-        lag += Math.max(0, end.getValue().offset() - (done == null ? 0 : done.offset()));
+        lag += Math.max(0, end.getValue() - (done == null ? 0 : done.offset()));
       }
       return lag;
     } catch (ExecutionException | TimeoutException e) {

@@ -17,8 +17,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -250,23 +248,17 @@ public final class LocalKafka implements AutoCloseable {
   /**
    * A broker publishes a new partition's leader in its metadata before its replica manager has
    * taken leadership (KRaft's {@code BrokerMetadataPublisher} sets the metadata cache first, then
-   * applies the topic delta), so a leader in {@code describeTopics} does not yet accept writes.
-   * Listing the partitions' end offsets does: the leader's replica manager answers it, and answers
-   * NOT_LEADER_OR_FOLLOWER until it leads.
+   * applies the topic delta), so a leader in {@code describeTopics} does not yet accept writes;
+   * {@link TopicEnds} has every partition's leader answer for itself.
    */
   private static void awaitLeaders(Admin admin, String topic) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
-        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
-        if (description.partitions().stream().allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty())) {
-          Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
-          description.partitions().forEach(partition -> ends.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest()));
-          admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS);
-          return;
-        }
+        TopicEnds.of(admin, topic, 10);
+        return;
       } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-        // Not known to the broker's metadata yet, or its leader is not serving yet: ask again.
+        // Not known to the broker's metadata yet, or a leader is not serving yet: ask again.
       }
       Thread.sleep(100);
     }
