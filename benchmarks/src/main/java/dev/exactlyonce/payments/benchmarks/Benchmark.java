@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.benchmarks;
 
 import dev.exactlyonce.payments.local.LocalModeOptions;
 import dev.exactlyonce.payments.local.LocalPipeline;
+import dev.exactlyonce.payments.local.drill.FileDrainSignal;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
@@ -9,6 +10,7 @@ import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 import dev.exactlyonce.payments.runners.flink.RetainedCheckpoints;
+import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
@@ -207,7 +209,8 @@ public final class Benchmark implements Callable<Integer> {
     }
     PipelineConfig config = PipelineConfig.from(options);
     Pipeline pipeline = Pipeline.create(options);
-    stages.build(pipeline, config, CountingTables.open(config.write().tables(), expected));
+    ReadFromKafka read = config.read().withDrainSignal(FileDrainSignal.whenExists(drainSignal()));
+    stages.build(pipeline, config, read, CountingTables.open(config.tables(), expected));
     CountingTables.Tally tally = CountingTables.tally();
 
     try (HeapSampler heap = new HeapSampler(250)) {
@@ -248,7 +251,7 @@ public final class Benchmark implements Callable<Integer> {
         if (System.currentTimeMillis() - lastReport >= 10_000) {
           lastReport = System.currentTimeMillis();
           System.out.printf("  %,d of %,d payment rows, %,d dead letters after %d s%n",
-              tally.arrived.get(), expected, tally.rows(config.write().tables().deadLetter()), (lastReport - started) / 1000);
+              tally.arrived.get(), expected, tally.rows(config.tables().deadLetter()), (lastReport - started) / 1000);
         }
       }
       long ended = System.currentTimeMillis();
@@ -292,8 +295,7 @@ public final class Benchmark implements Callable<Integer> {
         // The tables account for rows at the default stream's append: see CountingTables.
         "--writeMode=UPSERT",
         "--dedupHorizonMinutes=" + horizonMinutes,
-        "--tablesDir=" + workDir.resolve("unused-tables"),
-        "--drainSignalFile=" + drainSignal()));
+        "--tablesDir=" + workDir.resolve("unused-tables")));
     if (runner == Runner.flink) {
       FlinkLaunch.registerOptions();
       args.addAll(List.of("--runner=FlinkRunner", "--parallelism=" + parallelism,

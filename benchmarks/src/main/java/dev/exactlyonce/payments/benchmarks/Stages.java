@@ -2,9 +2,11 @@ package dev.exactlyonce.payments.benchmarks;
 
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.pipeline.PaymentsGraph;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
+import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
@@ -34,24 +36,24 @@ enum Stages {
     return this != parse;
   }
 
-  void build(Pipeline pipeline, PipelineConfig config, BigQueryServices tables) {
+  void build(Pipeline pipeline, PipelineConfig config, ReadFromKafka read, BigQueryServices tables) {
     if (this == all) {
-      PaymentsPipeline.fromKafka(pipeline, config, tables);
+      PaymentsPipeline.build(pipeline, read, PaymentsGraph.of(config).withServices(tables));
       return;
     }
     PCollection<Payment> payments =
         pipeline
-            .apply("ReadFromKafka", PaymentsPipeline.readFromKafka(config))
-            .apply("ParsePayments", ParsePayments.create().withMaxClockSkew(config.maxClockSkew()))
+            .apply("ReadFromKafka", read)
+            .apply("ParsePayments", PaymentsGraph.parse(config))
             .get(ParsePayments.PAYMENTS);
     if (this != parse) {
       payments =
-          payments.apply("DeduplicatePayments", config.deduplicate()).get(DeduplicatePayments.UNIQUE);
+          payments.apply("DeduplicatePayments", PaymentsGraph.deduplicate(config)).get(DeduplicatePayments.UNIQUE);
     }
     if (this == score) {
       payments =
           payments
-              .apply("FraudScoring", config.fraudScoring())
+              .apply("FraudScoring", PaymentsGraph.scoreFraud(config))
               .apply("ScoredPayments", MapElements.into(TypeDescriptor.of(Payment.class)).via(ScoredPayment::getPayment))
               .setCoder(payments.getCoder());
     }

@@ -44,14 +44,6 @@ public interface KafkaReadOptions extends PipelineOptions {
   void setMaxOutOfOrdernessSeconds(Long value);
 
   @Description(
-      "Drain the run once this file exists: the watermark jumps to the end of time, every window "
-          + "closes, every table is flushed and the pipeline finishes. For runners whose workers "
-          + "see the file (local runs).")
-  String getDrainSignalFile();
-
-  void setDrainSignalFile(String value);
-
-  @Description(
       "Kafka security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. By default what "
           + "--kafkaPropertiesFile says, else PLAINTEXT.")
   String getKafkaSecurityProtocol();

@@ -1,99 +1,96 @@
 package dev.exactlyonce.payments.pipeline;
 
-import dev.exactlyonce.payments.transforms.time.TimeBounds;
+import static dev.exactlyonce.payments.pipeline.OptionChecks.atLeast;
+import static dev.exactlyonce.payments.pipeline.OptionChecks.decimal;
+import static dev.exactlyonce.payments.pipeline.OptionChecks.minutesAtLeast;
+import static dev.exactlyonce.payments.pipeline.OptionChecks.secondsAtLeast;
+
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
-import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
-import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
-import dev.exactlyonce.payments.transforms.fraud.FraudRules;
-import dev.exactlyonce.payments.transforms.fraud.FraudScoring;
-import dev.exactlyonce.payments.transforms.metrics.PaymentMetrics;
-import dev.exactlyonce.payments.transforms.kafka.DrainSignal;
-import dev.exactlyonce.payments.transforms.kafka.security.KafkaClientSecurity;
+import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
+import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser;
+import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.util.Locale;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.joda.time.Duration;
 
 /**
- * The pipeline's options, checked once at launch and turned into the transforms' own
- * configuration. Every problem is reported as an {@link InvalidOptionException} naming the option.
+ * The payments pipeline's options, checked once at launch: every problem is reported as an {@link
+ * InvalidOptionException} naming the option. {@link PaymentsGraph} builds the stages from these
+ * values.
  */
-public final class PipelineConfig {
+public final class PipelineConfig implements Launcher.Job {
   private final PaymentsPipelineOptions options;
-  private final Duration maxOutOfOrderness;
+  private final ReadFromKafka read;
   private final Duration maxClockSkew;
-  private final DeduplicatePayments deduplicate;
-  private final FraudScoring fraudScoring;
-  private final PaymentMetrics metrics;
-  private final WriteToBigQuery write;
+  private final Duration horizon;
+  private final Duration dedupWindow;
+  private final BigDecimal fraudMediumAmount;
+  private final BigDecimal fraudHighAmount;
+  private final int velocityMaxPayments;
+  private final Duration velocityWindow;
+  private final Duration metricsWindow;
+  private final BigQueryTables tables;
   private final WriteModeChoice writeModeChoice;
-  private final boolean redistributeKafkaRead;
-  private final KafkaClientSecurity kafkaSecurity;
+  private final Duration writeTriggeringFrequency;
+  private final int writeStreams;
 
   /** The write mode and why it was chosen, for the launch log. */
   public record WriteModeChoice(WriteMode mode, String reason) {}
 
   private PipelineConfig(PaymentsPipelineOptions options) {
     this.options = options;
-    required("bootstrapServers", options.getBootstrapServers());
-    required("topic", options.getTopic());
-    required("consumerGroup", options.getConsumerGroup());
-    startingOffsets(options.getStartingOffsets());
-    kafkaSecurity = KafkaSecuritySettings.from(options);
-
-    maxOutOfOrderness = Duration.standardSeconds(atLeast("maxOutOfOrdernessSeconds", options.getMaxOutOfOrdernessSeconds(), 0));
-    maxClockSkew = Duration.standardSeconds(atLeast("maxClockSkewSeconds", options.getMaxClockSkewSeconds(), 0));
-    Duration horizon = Duration.standardMinutes(atLeast("dedupHorizonMinutes", options.getDedupHorizonMinutes(), 1));
-    Duration dedupWindow = Duration.standardSeconds(atLeast("dedupWindowSeconds", options.getDedupWindowSeconds(), 1));
-    deduplicate =
-        DeduplicatePayments.create().withHorizon(horizon).withWindowSize(dedupWindow).withMaxClockSkew(maxClockSkew);
-
-    BigDecimal high = decimal("fraudHighAmount", options.getFraudHighAmount());
-    BigDecimal medium = decimal("fraudMediumAmount", options.getFraudMediumAmount());
-    if (medium.signum() <= 0 || high.compareTo(medium) <= 0) {
+    maxClockSkew = secondsAtLeast("maxClockSkewSeconds", options.getMaxClockSkewSeconds(), 0);
+    read =
+        KafkaInput.from(options, PaymentJsonParser::eventTimeOf)
+            .withMaxClockSkew(maxClockSkew)
+            .withRedistribute(runsOnDataflow(options));
+    horizon = minutesAtLeast("dedupHorizonMinutes", options.getDedupHorizonMinutes(), 1);
+    dedupWindow = secondsAtLeast("dedupWindowSeconds", options.getDedupWindowSeconds(), 1);
+    fraudHighAmount = decimal("fraudHighAmount", options.getFraudHighAmount());
+    fraudMediumAmount = decimal("fraudMediumAmount", options.getFraudMediumAmount());
+    if (fraudMediumAmount.signum() <= 0 || fraudHighAmount.compareTo(fraudMediumAmount) <= 0) {
       throw new InvalidOptionException(
           "fraudHighAmount", "must be greater than --fraudMediumAmount, and both greater than 0");
     }
-    atLeast("failOnceAfterPayments", options.getFailOnceAfterPayments(), 0);
-    int velocityMax = (int) atLeast("velocityMaxPayments", options.getVelocityMaxPayments() == null ? null : options.getVelocityMaxPayments().longValue(), 1);
-    Duration velocityWindow = Duration.standardMinutes(atLeast("velocityWindowMinutes", options.getVelocityWindowMinutes(), 1));
-    // Fraud scoring and the metrics keep their state as long as deduplication lets a payment through.
-    Duration lateness = TimeBounds.latestPassThrough(horizon, maxClockSkew);
-    fraudScoring =
-        FraudScoring.create()
-            .withRules(FraudRules.defaults().withAmountThresholds(medium, high).withVelocity(velocityMax, velocityWindow))
-            .withLateness(lateness);
-    metrics =
-        PaymentMetrics.create()
-            .withWindowSize(Duration.standardSeconds(atLeast("metricsWindowSeconds", options.getMetricsWindowSeconds(), 1)))
-            .withAllowedLateness(lateness);
-
+    velocityMaxPayments = (int) atLeast("velocityMaxPayments", options.getVelocityMaxPayments(), 1);
+    velocityWindow = minutesAtLeast("velocityWindowMinutes", options.getVelocityWindowMinutes(), 1);
+    metricsWindow = secondsAtLeast("metricsWindowSeconds", options.getMetricsWindowSeconds(), 1);
+    tables = tables(options);
     writeModeChoice = writeMode(options);
-    redistributeKafkaRead = runsOnDataflow(options);
-    write =
-        WriteToBigQuery.to(tables(options))
-            .withWriteMode(writeModeChoice.mode())
-            .withTriggeringFrequency(
-                Duration.standardSeconds(atLeast("writeTriggeringFrequencySeconds", options.getWriteTriggeringFrequencySeconds(), 1)))
-            .withNumStreams((int) atLeast("writeStreams", options.getWriteStreams() == null ? null : options.getWriteStreams().longValue(), 0));
+    writeTriggeringFrequency =
+        secondsAtLeast("writeTriggeringFrequencySeconds", options.getWriteTriggeringFrequencySeconds(), 1);
+    writeStreams = (int) atLeast("writeStreams", options.getWriteStreams(), 0);
   }
 
   public static PipelineConfig from(PaymentsPipelineOptions options) {
     return new PipelineConfig(options);
   }
 
+  @Override
   public PaymentsPipelineOptions options() {
     return options;
   }
 
-  /** How the Kafka clients authenticate: see {@link KafkaSecuritySettings}. */
-  public KafkaClientSecurity kafkaSecurity() {
-    return kafkaSecurity;
+  /**
+   * The Kafka read: event times from each payment's {@code event_time}; on Dataflow redistributed
+   * with offset deduplication, which its exactly-once shuffle uses.
+   */
+  @Override
+  public ReadFromKafka read() {
+    return read;
   }
 
-  public Duration maxOutOfOrderness() {
-    return maxOutOfOrderness;
+  @Override
+  public String decisions() {
+    return "write mode " + writeModeChoice.mode() + " (" + writeModeChoice.reason() + ")";
+  }
+
+  @Override
+  public void buildOn(Pipeline pipeline) {
+    PaymentsPipeline.build(pipeline, read, PaymentsGraph.of(this));
   }
 
   /** Shared by the parser and the Kafka timestamp policy: see {@code ParsePayments#withMaxClockSkew}. */
@@ -101,50 +98,64 @@ public final class PipelineConfig {
     return maxClockSkew;
   }
 
-  public DrainSignal drainSignal() {
-    return drainSignal(options);
+  public Duration horizon() {
+    return horizon;
   }
 
-  /** The drain signal of {@code --drainSignalFile}, or one never raised. */
-  public static DrainSignal drainSignal(KafkaReadOptions options) {
-    String file = options.getDrainSignalFile();
-    return file == null || file.isBlank() ? DrainSignal.never() : DrainSignal.whenFileExists(Path.of(file));
+  public Duration dedupWindow() {
+    return dedupWindow;
   }
 
-  public String startingOffsets() {
-    return options.getStartingOffsets().toLowerCase(Locale.ROOT);
+  /**
+   * How long after its time a payment may still pass deduplication: as long as fraud scoring and
+   * the metrics must keep their state for it.
+   */
+  public Duration latestPassThrough() {
+    return TimeBounds.latestPassThrough(horizon, maxClockSkew);
   }
 
-  public DeduplicatePayments deduplicate() {
-    return deduplicate;
+  public BigDecimal fraudMediumAmount() {
+    return fraudMediumAmount;
   }
 
-  public FraudScoring fraudScoring() {
-    return fraudScoring;
+  public BigDecimal fraudHighAmount() {
+    return fraudHighAmount;
   }
 
-  public PaymentMetrics metrics() {
-    return metrics;
+  public int velocityMaxPayments() {
+    return velocityMaxPayments;
   }
 
-  public WriteToBigQuery write() {
-    return write;
+  public Duration velocityWindow() {
+    return velocityWindow;
+  }
+
+  public Duration metricsWindow() {
+    return metricsWindow;
+  }
+
+  public BigQueryTables tables() {
+    return tables;
   }
 
   public WriteModeChoice writeModeChoice() {
     return writeModeChoice;
   }
 
-  /**
-   * Whether the Kafka read is redistributed with offset deduplication: on Dataflow, whose
-   * exactly-once shuffle uses the offsets. Other runners would only pay for an extra shuffle.
-   */
-  public boolean redistributeKafkaRead() {
-    return redistributeKafkaRead;
+  public WriteMode writeMode() {
+    return writeModeChoice.mode();
+  }
+
+  public Duration writeTriggeringFrequency() {
+    return writeTriggeringFrequency;
+  }
+
+  public int writeStreams() {
+    return writeStreams;
   }
 
   /** The test KafkaIO itself uses to tell Dataflow from other runners. */
-  private static boolean runsOnDataflow(PaymentsPipelineOptions options) {
+  private static boolean runsOnDataflow(PipelineOptions options) {
     return options.getRunner().getName().startsWith("org.apache.beam.runners.dataflow.");
   }
 
@@ -186,42 +197,6 @@ public final class PipelineConfig {
               options.getDeadLetterTable());
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("outputProject/--dataset/--*Table", "has " + e.getMessage());
-    }
-  }
-
-  /** Shared with the CDC pipeline's checks. */
-  public static void required(String option, String value) {
-    if (value == null || value.isBlank()) {
-      throw new InvalidOptionException(option, "is required");
-    }
-  }
-
-  /** Shared with the CDC pipeline's checks. */
-  public static void startingOffsets(String value) {
-    required("startingOffsets", value);
-    String lower = value.toLowerCase(Locale.ROOT);
-    if (!lower.equals("earliest") && !lower.equals("latest")) {
-      throw new InvalidOptionException("startingOffsets", "must be earliest or latest, was " + value);
-    }
-  }
-
-  /** Shared with the CDC pipeline's checks. */
-  public static long atLeast(String option, Long value, long minimum) {
-    if (value == null) {
-      throw new InvalidOptionException(option, "is required");
-    }
-    if (value < minimum) {
-      throw new InvalidOptionException(option, "must be at least " + minimum + ", was " + value);
-    }
-    return value;
-  }
-
-  private static BigDecimal decimal(String option, String value) {
-    required(option, value);
-    try {
-      return new BigDecimal(value.strip());
-    } catch (NumberFormatException e) {
-      throw new InvalidOptionException(option, "must be a decimal number, was " + value);
     }
   }
 }

@@ -58,14 +58,6 @@ public interface ProcessingOptions extends PipelineOptions {
 
   void setVelocityMaxPayments(Integer value);
 
-  @Description(
-      "Failure drill: the stage after deduplication throws once after this many payments, to "
-          + "show a runner restoring from its checkpoint. 0 (the default) never.")
-  @Default.Long(0)
-  Long getFailOnceAfterPayments();
-
-  void setFailOnceAfterPayments(Long value);
-
   @Description("Length in minutes of the sliding event-time velocity window.")
   @Default.Long(10)
   Long getVelocityWindowMinutes();

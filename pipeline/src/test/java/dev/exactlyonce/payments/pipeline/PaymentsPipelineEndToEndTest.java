@@ -173,7 +173,7 @@ public class PaymentsPipelineEndToEndTest {
                 "--dataset=" + FakeBigQuery.DATASET,
                 "--writeStreams=2",
                 "--writeTriggeringFrequencySeconds=1"));
-    PaymentsPipeline.process(pipeline.apply(scenario.end()), config, bigQuery.services());
+    pipeline.apply(scenario.end()).apply(PaymentsGraph.of(config).withServices(bigQuery.services()));
     pipeline.run().waitUntilFinish();
   }
 

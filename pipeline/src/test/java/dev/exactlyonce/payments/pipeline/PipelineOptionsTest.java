@@ -33,8 +33,8 @@ class PipelineOptionsTest {
     PipelineConfig config = configWith();
     PaymentsPipelineOptions options = config.options();
     assertEquals("payments", options.getTopic());
-    assertEquals("earliest", config.startingOffsets());
-    assertEquals(Duration.standardSeconds(30), config.maxOutOfOrderness());
+    assertEquals("earliest", config.read().kafkaIo().getConsumerConfig().get("auto.offset.reset"));
+    assertEquals(30L, options.getMaxOutOfOrdernessSeconds());
     assertEquals(60L, options.getDedupHorizonMinutes());
     assertEquals(60L, options.getMetricsWindowSeconds());
     assertEquals("payment_transactions", options.getTransactionsTable());
@@ -69,7 +69,7 @@ class PipelineOptionsTest {
     // An option's default is an annotation literal; the transform's is a constant. They must agree.
     PipelineConfig defaults = configWith();
     assertEquals(TimeBounds.DEFAULT_MAX_CLOCK_SKEW, defaults.maxClockSkew());
-    assertEquals(DeduplicatePayments.create().latestPassThrough(), defaults.deduplicate().latestPassThrough());
+    assertEquals(DeduplicatePayments.create().latestPassThrough(), PaymentsGraph.deduplicate(defaults).latestPassThrough());
   }
 
   @Test
@@ -85,8 +85,7 @@ class PipelineOptionsTest {
   void mainPrintsOneLineNamingTheOptionAndExitsNonZero() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status =
-        PaymentsPipeline.run(
-            new String[] {"--project=my-project"}, new PrintStream(err, true, StandardCharsets.UTF_8));
+        PaymentsPipeline.launcher().launch(new String[] {"--project=my-project"}, new PrintStream(err, true, StandardCharsets.UTF_8));
     String printed = err.toString(StandardCharsets.UTF_8);
     assertEquals(2, status);
     assertTrue(printed.startsWith("error: "), printed);
@@ -98,8 +97,7 @@ class PipelineOptionsTest {
   void unknownOptionIsNamed() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status =
-        PaymentsPipeline.run(
-            new String[] {"--bootstrapServers=b:9092", "--dedupHorizon=5"},
+        PaymentsPipeline.launcher().launch(new String[] {"--bootstrapServers=b:9092", "--dedupHorizon=5"},
             new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(2, status);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("dedupHorizon"));
@@ -109,8 +107,7 @@ class PipelineOptionsTest {
   void nonNumericValueIsNamed() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status =
-        PaymentsPipeline.run(
-            new String[] {"--bootstrapServers=b:9092", "--dedupHorizonMinutes=soon"},
+        PaymentsPipeline.launcher().launch(new String[] {"--bootstrapServers=b:9092", "--dedupHorizonMinutes=soon"},
             new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(2, status);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("dedupHorizonMinutes"), err.toString(StandardCharsets.UTF_8));
@@ -137,14 +134,13 @@ class PipelineOptionsTest {
     PaymentsPipelineOptions flink = configWith().options();
     flink.setRunner(FlinkRunner.class);
     assertEquals(WriteMode.UPSERT, PipelineConfig.writeMode(flink).mode());
-    assertEquals(WriteMode.UPSERT, PipelineConfig.from(flink).write().writeMode());
+    assertEquals(WriteMode.UPSERT, PipelineConfig.from(flink).writeMode());
   }
 
   @Test
   void kafkaReadIsRedistributedOnlyOnDataflow() {
     PipelineConfig direct = configWith();
-    assertFalse(direct.redistributeKafkaRead());
-    KafkaIO.Read<byte[], byte[]> read = PaymentsPipeline.readFromKafka(direct);
+    KafkaIO.Read<byte[], byte[]> read = direct.read().kafkaIo();
     assertFalse(read.isRedistributed());
     assertEquals(null, read.getOffsetDeduplication());
     assertTrue(read.isCommitOffsetsInFinalizeEnabled());
@@ -154,7 +150,7 @@ class PipelineOptionsTest {
   @Test
   void writeModeOptionOverridesTheRunnerDefault() {
     PipelineConfig config = configWith("--writeMode=upsert");
-    assertEquals(WriteMode.UPSERT, config.write().writeMode());
+    assertEquals(WriteMode.UPSERT, config.writeMode());
     assertEquals("--writeMode", config.writeModeChoice().reason());
     IllegalArgumentException error =
         assertThrows(IllegalArgumentException.class, () -> configWith("--writeMode=sometimes"));

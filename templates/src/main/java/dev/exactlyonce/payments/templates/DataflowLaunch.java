@@ -1,6 +1,6 @@
 package dev.exactlyonce.payments.templates;
 
-import dev.exactlyonce.payments.pipeline.KafkaPreflight;
+import dev.exactlyonce.payments.pipeline.Launcher;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.PrintStream;
@@ -17,7 +17,7 @@ import org.apache.beam.runners.dataflow.options.DataflowPipelineOptions;
  * <p>Fills in what the exactly-once claims rest on where the launch leaves it unset: a streaming
  * job on Streaming Engine. The write mode is {@code EXACTLY_ONCE} by the pipeline's own default
  * for Dataflow, and the Kafka read is redistributed with offset deduplication there (see {@code
- * PaymentsPipeline.readFromKafka}).
+ * ReadFromKafka#withRedistribute}).
  */
 public final class DataflowLaunch {
   /**
@@ -34,13 +34,15 @@ public final class DataflowLaunch {
 
   /** Builds and submits the job, returning once it is submitted; returns the exit status. */
   static int launch(String[] args, PrintStream err) {
-    return launch(args, err, KafkaPreflight::check);
+    return launcher(args).launch(args, err);
   }
 
-  /** With Kafka checked by {@code kafkaCheck} before the job is submitted. */
-  static int launch(String[] args, PrintStream err, PaymentsPipeline.KafkaCheck kafkaCheck) {
-    return PaymentsPipeline.run(
-        args, err, defaults(args), PaymentsPipeline.Completion.RETURN_AFTER_SUBMIT, kafkaCheck);
+  /** The payments pipeline's launch with Dataflow's defaults for these arguments. */
+  static Launcher<PaymentsPipelineOptions> launcher(String[] args) {
+    return PaymentsPipeline.launcher()
+        .withArgumentDefaults(DataflowLaunch::withDataflowRunner)
+        .withRunnerDefaults(defaults(args))
+        .withCompletion(Launcher.Completion.RETURN_AFTER_SUBMIT);
   }
 
   /**
@@ -52,6 +54,19 @@ public final class DataflowLaunch {
     boolean runnerChosen = given(args, "--runner=");
     boolean streamingEngineChosen = given(args, "--enableStreamingEngine");
     return options -> applyDefaults(options, runnerChosen, streamingEngineChosen);
+  }
+
+  /**
+   * The arguments, with {@code --runner=DataflowRunner} unless they name a runner: parsing resolves
+   * a runner before the defaults are applied, and the bundle carries no DirectRunner to fall back on.
+   */
+  static String[] withDataflowRunner(String[] args) {
+    if (given(args, "--runner=")) {
+      return args;
+    }
+    String[] all = Arrays.copyOf(args, args.length + 1);
+    all[args.length] = "--runner=" + DataflowRunner.class.getSimpleName();
+    return all;
   }
 
   private static boolean given(String[] args, String prefix) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.exactlyonce.payments.pipeline.PaymentsGraph;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
@@ -55,8 +56,9 @@ class DataflowJobTranslationTest {
       assertEquals("JOB_TYPE_STREAMING", job.json.path("type").asText());
       List<String> experiments = texts(job.json.path("environment").path("experiments"));
       assertTrue(experiments.containsAll(List.of("enable_streaming_engine", "enable_windmill_service")), experiments::toString);
-      for (String stage : List.of("ReadFromKafka", "ParsePayments", "DeduplicatePayments", "FraudScoring", "PaymentMetrics", "WriteToBigQuery")) {
-        assertFalse(job.steps(stage + "/").isEmpty(), () -> stage + " is missing from " + job.names());
+      for (String stage : List.of("ReadFromKafka/", "Payments/ParsePayments/", "Payments/DeduplicatePayments/",
+          "Payments/FraudScoring/", "Payments/PaymentMetrics/", "Payments/WriteToBigQuery/")) {
+        assertFalse(job.steps(stage).isEmpty(), () -> stage + " is missing from " + job.names());
       }
       List<String> requests = bigQuery.requests();
       assertFalse(requests.isEmpty(), "the launch never checked that the dataset exists");
@@ -92,11 +94,11 @@ class DataflowJobTranslationTest {
       List<String> writes =
           job.names().stream()
               .filter(name -> name.contains("/StorageApiLoads/"))
-              .map(name -> name.substring("WriteToBigQuery/".length(), name.indexOf("/StorageApiLoads/")))
+              .map(name -> name.substring("Payments/WriteToBigQuery/".length(), name.indexOf("/StorageApiLoads/")))
               .distinct().sorted().toList();
       assertEquals(TABLE_WRITES.stream().sorted().toList(), writes);
       for (String write : TABLE_WRITES) {
-        String prefix = "WriteToBigQuery/" + write + "/StorageApiLoads/";
+        String prefix = "Payments/WriteToBigQuery/" + write + "/StorageApiLoads/";
         // Appends at offsets kept in state, then flush and finalize: the exactly-once method. The
         // at-least-once method has neither step.
         assertEquals(BIGQUERY_IO + "StorageApiWritesShardedRecords$WriteRecordsDoFn",
@@ -143,9 +145,9 @@ class DataflowJobTranslationTest {
     PCollection<KafkaRecord<byte[], byte[]>> records =
         pipeline.apply(
             "ReadFromKafka",
-            PaymentsPipeline.readFromKafka(config)
+            config.read().kafkaIo()
                 .withConsumerFactoryFn(new TopicWithPartitions(options.getTopic())));
-    PaymentsPipeline.process(records, config, null);
+    records.apply("Payments", PaymentsGraph.of(config));
     assertInstanceOf(DataflowTemplateJob.class, pipeline.run(), "the job went somewhere other than the file");
     return new Job(new ObjectMapper().readTree(jobFile.toFile()));
   }

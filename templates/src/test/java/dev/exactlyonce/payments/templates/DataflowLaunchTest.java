@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.exactlyonce.payments.pipeline.Launcher;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
@@ -38,9 +39,7 @@ class DataflowLaunchTest {
 
   private static PaymentsPipelineOptions launchOptions(String... extra) {
     String[] args = args(extra);
-    PaymentsPipelineOptions options = PaymentsPipeline.parseOptions(args);
-    DataflowLaunch.defaults(args).accept(options);
-    return options;
+    return DataflowLaunch.launcher(args).configure(args).options().as(PaymentsPipelineOptions.class);
   }
 
   @Test
@@ -51,10 +50,10 @@ class DataflowLaunchTest {
     assertTrue(options.as(DataflowPipelineOptions.class).isEnableStreamingEngine());
 
     PipelineConfig config = PipelineConfig.from(options);
-    assertEquals(WriteMode.EXACTLY_ONCE, config.write().writeMode());
+    assertEquals(WriteMode.EXACTLY_ONCE, config.writeMode());
     assertEquals("default for DataflowRunner", config.writeModeChoice().reason());
 
-    KafkaIO.Read<byte[], byte[]> read = PaymentsPipeline.readFromKafka(config);
+    KafkaIO.Read<byte[], byte[]> read = config.read().kafkaIo();
     assertTrue(read.isRedistributed());
     assertEquals(Boolean.TRUE, read.getOffsetDeduplication());
     assertFalse(read.isAllowDuplicates(), "KafkaIO rejects offset deduplication with duplicates allowed");
@@ -67,7 +66,7 @@ class DataflowLaunchTest {
     PaymentsPipelineOptions options =
         launchOptions("--enableStreamingEngine=false", "--writeStreams=4", "--writeMode=UPSERT");
     assertFalse(options.as(DataflowPipelineOptions.class).isEnableStreamingEngine());
-    assertEquals(WriteMode.UPSERT, PipelineConfig.from(options).write().writeMode());
+    assertEquals(WriteMode.UPSERT, PipelineConfig.from(options).writeMode());
   }
 
   @Test
@@ -108,8 +107,8 @@ class DataflowLaunchTest {
     static Launch of(String[] args) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       // No broker here: the Kafka check itself is SecuredKafkaIntegrationTest's, against a real one.
-      PaymentsPipeline.KafkaCheck brokerAnswers = (servers, topic, security) -> { };
-      int status = DataflowLaunch.launch(args, new PrintStream(err, true, StandardCharsets.UTF_8), brokerAnswers);
+      Launcher.KafkaCheck brokerAnswers = (servers, topic, security) -> { };
+      int status = DataflowLaunch.launcher(args).withKafkaCheck(brokerAnswers).launch(args, new PrintStream(err, true, StandardCharsets.UTF_8));
       return new Launch(status, err.toString(StandardCharsets.UTF_8));
     }
   }

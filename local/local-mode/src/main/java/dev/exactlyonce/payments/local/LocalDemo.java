@@ -49,7 +49,7 @@ public final class LocalDemo {
       LocalModeOptions options = LocalPipeline.parseOptions(pipelineArgs(settings, kafka, tablesDir));
       PipelineConfig config = PipelineConfig.from(options);
       SimulatorSettings simulator = settings.simulator().fittedTo(
-          Duration.standardMinutes(options.getDedupHorizonMinutes()), config.maxOutOfOrderness(), config.maxClockSkew());
+          config.horizon(), config.read().maxOutOfOrderness(), config.maxClockSkew());
       out.printf("[2/4] simulating %,d payments at %,d records/s (seed %d) while the pipeline reads%n",
           simulator.payments(), simulator.ratePerSecond(), simulator.seed());
       AtomicLong sent = new AtomicLong();
@@ -67,7 +67,7 @@ public final class LocalDemo {
 
       out.println("[4/4] reconciling " + tablesDir + " against " + ledgerFile);
       Reconciliation.Report report =
-          Reconciliation.check(ledger, TableFiles.read(tablesDir, config.write().tables()));
+          Reconciliation.check(ledger, TableFiles.read(tablesDir, config.tables()));
       out.println(report.text());
       double seconds = (System.nanoTime() - started) / 1e9;
       out.printf("summary: %,d records sent, %,d read, %s in %.0f s; ledger %s, tables %s%n",

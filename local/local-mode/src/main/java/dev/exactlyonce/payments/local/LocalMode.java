@@ -7,7 +7,7 @@ import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
-import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
+import dev.exactlyonce.payments.pipeline.Launcher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -55,7 +55,7 @@ public final class LocalMode {
     CommandLine commandLine = new CommandLine(new LocalMode());
     commandLine.setExecutionExceptionHandler(
         (error, command, parsed) -> {
-          command.getErr().println("error: " + oneLine(error));
+          command.getErr().println("error: " + Launcher.oneLine(error));
           return ERROR;
         });
     commandLine.setParameterExceptionHandler(
@@ -84,15 +84,9 @@ public final class LocalMode {
       run.run(options, System.out);
       return PASS;
     } catch (LocalPipeline.LocalRunException | IllegalArgumentException e) {
-      System.err.println("error: " + PaymentsPipeline.namingTheOption(oneLine(e), args));
+      System.err.println("error: " + Launcher.namingTheOption(Launcher.oneLine(e), args));
       return ERROR;
     }
-  }
-
-  private static String oneLine(Throwable error) {
-    String message = error.getMessage() == null ? error.toString() : error.getMessage();
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /** Options shared by the commands that simulate. */
@@ -257,7 +251,7 @@ public final class LocalMode {
       try {
         sent = Ledger.read(ledger);
       } catch (IOException e) {
-        throw new IOException("cannot read the ledger " + ledger + ": " + oneLine(e), e);
+        throw new IOException("cannot read the ledger " + ledger + ": " + Launcher.oneLine(e), e);
       }
       Reconciliation.Report report = Reconciliation.check(sent, TableFiles.read(tables), accounting);
       System.out.println(report.text());

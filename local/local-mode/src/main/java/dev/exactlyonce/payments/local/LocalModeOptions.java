@@ -1,11 +1,12 @@
 package dev.exactlyonce.payments.local;
 
+import dev.exactlyonce.payments.local.drill.DrillOptions;
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** A run on this machine: tables kept in files by the BigQuery stand-in, optional stop on idle. */
-public interface LocalModeOptions extends PaymentsPipelineOptions {
+public interface LocalModeOptions extends PaymentsPipelineOptions, DrillOptions {
   @Description("Directory where the BigQuery stand-in keeps each table as <table>.ndjson.")
   @Default.String("local-run/tables")
   String getTablesDir();

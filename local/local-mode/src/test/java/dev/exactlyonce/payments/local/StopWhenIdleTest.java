@@ -17,17 +17,17 @@ class StopWhenIdleTest {
 
   @Test
   void aReaderThatHasReadNothingWhileTheGroupLagsIsStillConnecting() throws Exception {
-    assertFalse(LocalPipeline.readerCaughtUp(LIVE_METRICS, 0, JUST_STARTED, () -> 796));
+    assertFalse(RunUntilIdle.readerCaughtUp(LIVE_METRICS, 0, JUST_STARTED, () -> 796));
   }
 
   @Test
   void aReaderThatHasReadNothingMayDrainAnInputWithNothingLeftToRead() throws Exception {
-    assertTrue(LocalPipeline.readerCaughtUp(LIVE_METRICS, 0, JUST_STARTED, () -> 0));
+    assertTrue(RunUntilIdle.readerCaughtUp(LIVE_METRICS, 0, JUST_STARTED, () -> 0));
   }
 
   @Test
   void aReaderThatHasReadIsJudgedByItsOwnCountWithoutAskingKafka() throws Exception {
-    assertTrue(LocalPipeline.readerCaughtUp(LIVE_METRICS, 5, JUST_STARTED, () -> {
+    assertTrue(RunUntilIdle.readerCaughtUp(LIVE_METRICS, 5, JUST_STARTED, () -> {
       throw new AssertionError("the lag is not needed once records are read");
     }));
   }
@@ -35,20 +35,20 @@ class StopWhenIdleTest {
   /** A new group at the latest offsets of a quiet topic reads nothing and commits nothing. */
   @Test
   void aReaderThatStillHasReadNothingAfterTheGraceIsIdle() throws Exception {
-    assertTrue(LocalPipeline.readerCaughtUp(LIVE_METRICS, 0, LocalPipeline.CONNECT_GRACE_MILLIS, () -> 796));
-    assertFalse(LocalPipeline.readerCaughtUp(ATTACHED, 0, LocalPipeline.CONNECT_GRACE_MILLIS, () -> 796),
+    assertTrue(RunUntilIdle.readerCaughtUp(LIVE_METRICS, 0, RunUntilIdle.CONNECT_GRACE_MILLIS, () -> 796));
+    assertFalse(RunUntilIdle.readerCaughtUp(ATTACHED, 0, RunUntilIdle.CONNECT_GRACE_MILLIS, () -> 796),
         "an attached job may take longer to start; it waits for its commits");
   }
 
   @Test
   void kafkaNotAnsweringIsNoProofOfIdleInput() throws Exception {
-    assertFalse(LocalPipeline.readerCaughtUp(LIVE_METRICS, 0, JUST_STARTED, () -> -1));
-    assertFalse(LocalPipeline.readerCaughtUp(ATTACHED, 5, JUST_STARTED, () -> -1));
+    assertFalse(RunUntilIdle.readerCaughtUp(LIVE_METRICS, 0, JUST_STARTED, () -> -1));
+    assertFalse(RunUntilIdle.readerCaughtUp(ATTACHED, 5, JUST_STARTED, () -> -1));
   }
 
   @Test
   void anAttachedJobDrainsOnlyOnceTheGroupCommittedTheTopic() throws Exception {
-    assertFalse(LocalPipeline.readerCaughtUp(ATTACHED, 796, JUST_STARTED, () -> 3));
-    assertTrue(LocalPipeline.readerCaughtUp(ATTACHED, 796, JUST_STARTED, () -> 0));
+    assertFalse(RunUntilIdle.readerCaughtUp(ATTACHED, 796, JUST_STARTED, () -> 3));
+    assertTrue(RunUntilIdle.readerCaughtUp(ATTACHED, 796, JUST_STARTED, () -> 0));
   }
 }

@@ -42,12 +42,4 @@ public interface CdcOptions extends KafkaReadOptions, BigQueryOutputOptions, Str
   Long getCollapseWindowSeconds();
 
   void setCollapseWindowSeconds(Long value);
-
-  @Description(
-      "Failure drill: the stage after parsing throws once after this many changes, to show a "
-          + "runner restoring from its checkpoint. 0 (the default) never.")
-  @Default.Long(0)
-  Long getFailOnceAfterChanges();
-
-  void setFailOnceAfterChanges(Long value);
 }

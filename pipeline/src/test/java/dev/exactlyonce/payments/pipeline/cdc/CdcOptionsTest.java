@@ -17,7 +17,7 @@ class CdcOptionsTest {
     assertEquals("articles-cdc-pipeline", config.options().getConsumerGroup());
     assertEquals(List.of("article_id"), config.table().primaryKey());
     assertEquals("articles", config.table().name());
-    assertEquals(10, config.collapse().windowSize().getStandardSeconds());
+    assertEquals(10, config.collapseWindow().getStandardSeconds());
   }
 
   @Test
@@ -43,7 +43,7 @@ class CdcOptionsTest {
       args[0] = "--bootstrapServers=b:9092";
       args[1] = "--project=my-project-1";
       System.arraycopy(bad, 0, args, 2, bad.length);
-      int status = CdcPipeline.run(args, new PrintStream(err, true, StandardCharsets.UTF_8), options -> { });
+      int status = CdcPipeline.launcher().launch(args, new PrintStream(err, true, StandardCharsets.UTF_8));
       String message = err.toString(StandardCharsets.UTF_8);
       assertEquals(2, status, message);
       assertTrue(message.startsWith("error: --"), message);

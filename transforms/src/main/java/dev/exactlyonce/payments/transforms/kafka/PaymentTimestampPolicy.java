@@ -30,7 +30,7 @@ import org.joda.time.Instant;
  * stamped the same way and fail parsing later.
  *
  * <p>The event time is the payment's {@code event_time} by default; the CDC pipeline reads a
- * change's {@code ts_ms} instead ({@link #factory(Duration, DrainSignal, SerializableFunction)}).
+ * change's {@code ts_ms} instead ({@link ReadFromKafka#withEventTime}).
  */
 public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]> {
 
@@ -76,22 +76,17 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
   }
 
   /**
-   * A factory for KafkaIO's {@code withTimestampPolicyFactory}, for payment events that a parser
-   * with the same {@code maxClockSkew} reads: a payment it refuses for being ahead of its record
-   * moves no watermark.
+   * A factory for KafkaIO's {@code withTimestampPolicyFactory}. With {@code maxClockSkew}, made for
+   * records a parser with the same bound reads: one it refuses for being ahead of its record moves
+   * no watermark.
    */
   public static TimestampPolicyFactory<byte[], byte[]> factory(
-      Duration maxOutOfOrderness, DrainSignal drain, Duration maxClockSkew) {
+      Duration maxOutOfOrderness,
+      DrainSignal drain,
+      SerializableFunction<byte[], Instant> eventTimeOf,
+      @Nullable Duration maxClockSkew) {
     return (partition, previousWatermark) ->
-        new PaymentTimestampPolicy(
-            maxOutOfOrderness, drain, PaymentJsonParser::eventTimeOf, maxClockSkew, previousWatermark);
-  }
-
-  /** A factory whose policies read event times with {@code eventTimeOf}. */
-  public static TimestampPolicyFactory<byte[], byte[]> factory(
-      Duration maxOutOfOrderness, DrainSignal drain, SerializableFunction<byte[], Instant> eventTimeOf) {
-    return (partition, previousWatermark) ->
-        new PaymentTimestampPolicy(maxOutOfOrderness, drain, eventTimeOf, null, previousWatermark);
+        new PaymentTimestampPolicy(maxOutOfOrderness, drain, eventTimeOf, maxClockSkew, previousWatermark);
   }
 
   @Override

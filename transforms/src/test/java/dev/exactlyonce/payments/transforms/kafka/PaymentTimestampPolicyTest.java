@@ -363,7 +363,7 @@ class PaymentTimestampPolicyTest {
   @Test
   void testFactoryRestoresPreviousWatermark() {
     TimestampPolicy<byte[], byte[]> policy =
-        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never(), TimeBounds.DEFAULT_MAX_CLOCK_SKEW)
+        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never(), dev.exactlyonce.payments.transforms.parse.PaymentJsonParser::eventTimeOf, TimeBounds.DEFAULT_MAX_CLOCK_SKEW)
             .createTimestampPolicy(
                 new TopicPartition(TestEvents.TOPIC, 0), Optional.of(minutes(30)));
 
@@ -371,7 +371,7 @@ class PaymentTimestampPolicyTest {
   }
 
   private static PaymentTimestampPolicy drainingWhen(java.nio.file.Path signal) {
-    return new PaymentTimestampPolicy(BOUND, DrainSignal.whenFileExists(signal), Optional.empty());
+    return new PaymentTimestampPolicy(BOUND, () -> java.nio.file.Files.exists(signal), Optional.empty());
   }
 
   @Test

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
 import dev.exactlyonce.payments.pipeline.cdc.CdcConfig;
+import dev.exactlyonce.payments.pipeline.cdc.CdcGraph;
 import dev.exactlyonce.payments.pipeline.cdc.CdcOptions;
 import dev.exactlyonce.payments.pipeline.cdc.CdcPipeline;
 import dev.exactlyonce.payments.transforms.cdc.ChangeEvents;
@@ -83,9 +84,9 @@ class CdcDirectRunnerTest {
             "--bootstrapServers=unused:9092", "--topic=" + ChangeEvents.TOPIC, "--outputProject=" + LocalBigQuery.PROJECT,
             "--dataset=cdc", "--columns=article_id:INT64,title:STRING,price:NUMERIC", "--collapseWindowSeconds=10");
     CdcConfig config = CdcConfig.from(options);
-    try (LocalBigQuery standIn = LocalBigQuery.openChanges(dir, config.write().tables(), config.table())) {
+    try (LocalBigQuery standIn = LocalBigQuery.openChanges(dir, config.tables(), config.table())) {
       Pipeline pipeline = Pipeline.create(options);
-      CdcPipeline.process(pipeline.apply(delivery.stream()), config, standIn.services());
+      pipeline.apply(delivery.stream()).apply(CdcGraph.of(config).withServices(standIn.services()));
       pipeline.run().waitUntilFinish();
     }
     return articles();

@@ -114,13 +114,13 @@ class SecuredKafkaIntegrationTest {
     // which would hide a secret from this check).
     java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
     try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(read)) {
-      out.writeObject(PaymentsPipeline.readFromKafka(config));
+      out.writeObject(config.read().kafkaIo());
     }
     String serialized = read.toString(StandardCharsets.ISO_8859_1);
     assertTrue(serialized.contains(secured.passwordFile().getFileName().toString())
         || serialized.contains(secured.tls().truststorePassword().getFileName().toString()), "the references are in it");
     assertNoSecretIn(serialized, "the serialized Kafka read");
-    assertNoSecretIn(config.kafkaSecurity().toString(), "the security settings' toString");
+    assertNoSecretIn(config.read().security().toString(), "the security settings' toString");
   }
 
   @Test
@@ -189,7 +189,7 @@ class SecuredKafkaIntegrationTest {
             "--bootstrapServers=" + secured.saslSsl(), "--kafkaPropertiesFile=" + file, "--topic=" + TOPIC,
             "--consumerGroup=properties-file-group", "--tablesDir=" + tables, "--stopWhenIdleSeconds=3");
     PipelineConfig config = PipelineConfig.from(options);
-    assertEquals(4, dev.exactlyonce.payments.pipeline.KafkaPreflight.check(secured.saslSsl(), TOPIC, config.kafkaSecurity()));
+    assertEquals(4, dev.exactlyonce.payments.pipeline.KafkaPreflight.check(secured.saslSsl(), TOPIC, config.read().security()));
   }
 
   private static Path secretFile(String name, String content) throws Exception {
@@ -215,7 +215,7 @@ class SecuredKafkaIntegrationTest {
       args.addAll(List.of("--topic=" + TOPIC, "--consumerGroup=launch-group", "--runner=DirectRunner", "--project=my-project"));
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       long started = System.nanoTime();
-      int status = PaymentsPipeline.run(args.toArray(new String[0]), new PrintStream(err, true, StandardCharsets.UTF_8), options -> { });
+      int status = PaymentsPipeline.launcher().launch(args.toArray(new String[0]), new PrintStream(err, true, StandardCharsets.UTF_8));
       return new Launch(status, err.toString(StandardCharsets.UTF_8), Duration.ofNanos(System.nanoTime() - started));
     }
 

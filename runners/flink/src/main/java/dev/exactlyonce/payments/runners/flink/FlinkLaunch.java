@@ -1,12 +1,9 @@
 package dev.exactlyonce.payments.runners.flink;
 
-import dev.exactlyonce.payments.local.LocalMode;
-import dev.exactlyonce.payments.local.LocalModeOptions;
-import dev.exactlyonce.payments.local.LocalPipeline;
+import dev.exactlyonce.payments.pipeline.Launcher;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
-import dev.exactlyonce.payments.pipeline.ProcessingOptions;
+import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -44,8 +41,7 @@ import org.slf4j.LoggerFactory;
  * load, no deep copies between chained operators. Resumes from a retained checkpoint or savepoint ({@code
  * --savepointPath}, or {@code --resumeFromLatestCheckpoint}) on a cluster and on {@code [local]}.
  *
- * <p>With {@code --tablesDir} the run is a local one, writing into the BigQuery stand-in (see
- * {@code local-mode pipeline}); otherwise it writes to BigQuery.
+ * <p>Local mode's {@code LocalFlinkLaunch} runs the same launch into the BigQuery stand-in.
  */
 public final class FlinkLaunch {
   public static final long DEFAULT_CHECKPOINT_INTERVAL_MILLIS = 10_000;
@@ -90,27 +86,26 @@ public final class FlinkLaunch {
   private FlinkLaunch() {}
 
   public static void main(String[] args) {
+    System.exit(launcher().launch(args, System.err));
+  }
+
+  /** The payments pipeline's launch with this runner's defaults. */
+  public static Launcher<PaymentsPipelineOptions> launcher() {
     registerOptions();
-    boolean local = Arrays.stream(args).anyMatch(arg -> arg.startsWith("--tablesDir="));
-    if (local) {
-      String[] withRunner = withFlinkRunner(args);
-      System.exit(LocalMode.runPipeline(withRunner, FlinkLaunch::applyDefaults, FlinkLaunch::runLocal));
-    }
-    System.exit(PaymentsPipeline.run(withFlinkRunner(args), System.err, FlinkLaunch::applyDefaults));
+    return PaymentsPipeline.launcher()
+        .withArgumentDefaults(FlinkLaunch::withFlinkRunner)
+        .withRunnerDefaults(FlinkLaunch::applyDefaults);
   }
 
   /**
-   * A local run ({@code --tablesDir}) with options {@link #applyDefaults} has seen. Once it has
-   * drained, the checkpoints before it are marked as behind it, so that {@code
-   * --resumeFromLatestCheckpoint} does not resume the one it started from.
+   * After a run on this machine drained cleanly: marks the checkpoints before it as behind it, so
+   * that {@code --resumeFromLatestCheckpoint} does not resume the one it started from.
    */
-  static LocalPipeline.Outcome runLocal(LocalModeOptions options, PrintStream out) throws LocalPipeline.LocalRunException {
-    LocalPipeline.Outcome outcome = LocalPipeline.run(options, out);
-    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    if (runsEmbedded(flink)) {
-      localDirectory(flink.getStateBackendStoragePath()).ifPresent(RetainedCheckpoints::markDrained);
+  public static void afterCleanDrain(PipelineOptions pipelineOptions) {
+    FlinkPipelineOptions options = pipelineOptions.as(FlinkPipelineOptions.class);
+    if (runsEmbedded(options)) {
+      localDirectory(options.getStateBackendStoragePath()).ifPresent(RetainedCheckpoints::markDrained);
     }
-    return outcome;
   }
 
   /** Flink settings the product's claims rest on, where the options leave them unset. */
@@ -124,13 +119,6 @@ public final class FlinkLaunch {
     }
     // Asked once: for [auto] the answer takes creating Flink's execution environment.
     boolean embedded = runsEmbedded(options);
-    long failAfter = options.as(ProcessingOptions.class).getFailOnceAfterPayments();
-    if (failAfter > 0 && !embedded) {
-      // Its count lives in the launching JVM; on task managers the drill would fail every payment.
-      throw new IllegalArgumentException(
-          "--failOnceAfterPayments is a drill for the embedded cluster (--flinkMaster=[local]), not for --flinkMaster="
-              + options.getFlinkMaster());
-    }
     if (options.getStateBackendStoragePath() == null && !embedded) {
       throw new IllegalArgumentException(
           "--stateBackendStoragePath is required with --flinkMaster=" + options.getFlinkMaster()
@@ -207,7 +195,8 @@ public final class FlinkLaunch {
     return Optional.of(storage.startsWith("file:") ? Path.of(URI.create(storage)) : Path.of(storage));
   }
 
-  private static boolean runsEmbedded(FlinkPipelineOptions options) {
+  /** Whether the job runs on an embedded cluster in this JVM. */
+  public static boolean runsEmbedded(FlinkPipelineOptions options) {
     String master = options.getFlinkMaster();
     if (master == null || master.equals("[local]")) {
       return true;
@@ -258,7 +247,8 @@ public final class FlinkLaunch {
     }
   }
 
-  private static String[] withFlinkRunner(String[] args) {
+  /** The arguments, with {@code --runner=FlinkRunner} unless they name a runner. */
+  public static String[] withFlinkRunner(String[] args) {
     if (Arrays.stream(args).anyMatch(arg -> arg.startsWith("--runner="))) {
       return args;
     }

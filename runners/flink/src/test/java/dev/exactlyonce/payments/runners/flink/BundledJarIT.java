@@ -3,26 +3,33 @@ package dev.exactlyonce.payments.runners.flink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.exactlyonce.payments.local.kafka.LocalKafka;
-import dev.exactlyonce.payments.local.reconcile.Reconciliation;
-import dev.exactlyonce.payments.local.reconcile.TableFiles;
-import dev.exactlyonce.payments.local.simulator.KafkaSink;
-import dev.exactlyonce.payments.local.simulator.Ledger;
-import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
-import org.joda.time.Instant;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bundled jar that {@code package} builds, as an on-prem user gets it: services merged for
- * {@code flink run}, and {@code java -jar} alone runs the pipeline on {@code [local]}.
+ * The production bundles that {@code package} builds, as on-prem and Dataflow users get them:
+ * services merged for {@code flink run}, {@code java -jar} launching, and nothing of the local
+ * harness inside. Local mode's {@code BundledJarIT} runs this bundle end to end beside the harness.
  */
 class BundledJarIT {
   private static final Path BUNDLE = Path.of(System.getProperty("payments.bundled.jar", "missing"));
+  private static final Path DATAFLOW_BUNDLES = Path.of(System.getProperty("payments.dataflow.bundle.dir", "missing"));
+
+  /**
+   * Packages of what only local runs and tests use: the local harness with its BigQuery stand-in,
+   * its command line (picocli), and the DirectRunner.
+   */
+  private static final List<String> HARNESS =
+      List.of("dev/exactlyonce/payments/local/", "picocli/", "org/apache/beam/runners/direct/");
 
   @TempDir Path dir;
 
@@ -32,7 +39,6 @@ class BundledJarIT {
       assertEquals(FlinkLaunch.class.getName(), jar.getManifest().getMainAttributes().getValue("Main-Class"));
       String runners = entry(jar, "META-INF/services/org.apache.beam.sdk.runners.PipelineRunnerRegistrar");
       assertTrue(runners.contains("org.apache.beam.runners.flink.FlinkRunnerRegistrar$Runner"), runners);
-      assertTrue(runners.contains("org.apache.beam.runners.direct.DirectRegistrar$Runner"), runners);
       String options = entry(jar, "META-INF/services/org.apache.beam.sdk.options.PipelineOptionsRegistrar");
       assertTrue(options.contains("org.apache.beam.runners.flink.FlinkRunnerRegistrar$Options"), options);
       assertTrue(options.contains("org.apache.beam.sdk.io.gcp.common.GcpIoPipelineOptionsRegistrar"), options);
@@ -44,31 +50,73 @@ class BundledJarIT {
   }
 
   @Test
-  void javaDashJarRunsThePipelineOnTheEmbeddedClusterAndItReconciles() throws Exception {
-    try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
-      kafka.createTopic("payments", 2);
-      Ledger ledger =
-          KafkaSink.simulate(kafka.bootstrapServers(), "payments",
-              SimulatorSettings.defaults(Instant.now()).withPayments(300).withRate(5_000), sent -> { });
-      Path tables = dir.resolve("tables");
-      Path log = dir.resolve("bundle-run.log");
-      Process run =
-          new ProcessBuilder(
-                  FlinkLocalRuns.javaBinary(), "-Xmx1g", "-jar", BUNDLE.toString(),
-                  "--bootstrapServers=" + kafka.bootstrapServers(),
-                  "--tablesDir=" + tables,
-                  "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(),
-                  "--checkpointingInterval=1000",
-                  "--parallelism=2",
-                  "--stopWhenIdleSeconds=5")
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
+  void neitherProductionBundleCarriesTheLocalHarness() throws Exception {
+    assertEquals(List.of(), harnessEntries(BUNDLE), "the Flink bundle");
+    assertEquals(List.of(), harnessEntries(dataflowBundle()), "the Dataflow flex-template bundle");
+  }
 
-      assertTrue(run.waitFor(5, TimeUnit.MINUTES), "the run finished");
-      assertEquals(0, run.exitValue(), FlinkLocalRuns.tail(log));
-      Reconciliation.Report report = Reconciliation.check(ledger, TableFiles.read(tables));
-      assertTrue(report.passed(), report.text());
+  @Test
+  void javaDashJarLaunchesAndStopsWithOneLineWhenKafkaIsNotThere() throws Exception {
+    Path log = dir.resolve("bundle-run.log");
+    Process run =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", BUNDLE.toString(),
+                // A port nothing listens on: the launch's Kafka check answers before any job starts.
+                "--bootstrapServers=127.0.0.1:1",
+                "--project=my-project",
+                "--dataset=payments")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+
+    assertTrue(run.waitFor(2, TimeUnit.MINUTES), "the launch ended");
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertEquals(2, run.exitValue(), output);
+    assertTrue(output.contains("error: ") && output.contains("127.0.0.1:1"), output);
+  }
+
+  @Test
+  void theLocalHarnessOptionsAreUnknownToTheProductionLaunch() throws Exception {
+    Process run =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", BUNDLE.toString(),
+                "--bootstrapServers=127.0.0.1:1", "--project=my-project", "--dataset=payments", "--tablesDir=tables")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertTrue(run.waitFor(2, TimeUnit.MINUTES), "the launch ended");
+    assertEquals(2, run.exitValue(), output);
+    assertTrue(output.contains("tablesDir"), output);
+  }
+
+  private static List<String> harnessEntries(Path bundle) throws IOException {
+    try (JarFile jar = new JarFile(bundle.toFile())) {
+      return jar.stream()
+          .map(java.util.zip.ZipEntry::getName)
+          .filter(name -> HARNESS.stream().anyMatch(name::startsWith))
+          .limit(10)
+          .toList();
+    }
+  }
+
+  /** The flex-template bundle, found by its main class among the jars the templates module built. */
+  private static Path dataflowBundle() throws IOException {
+    try (Stream<Path> jars = Files.list(DATAFLOW_BUNDLES)) {
+      Optional<Path> bundle = jars.filter(path -> path.toString().endsWith(".jar"))
+          .filter(BundledJarIT::launchesDataflow)
+          .findFirst();
+      return bundle.orElseThrow(() -> new AssertionError("no flex-template bundle in " + DATAFLOW_BUNDLES
+          + ": build the templates module first"));
+    }
+  }
+
+  private static boolean launchesDataflow(Path jar) {
+    try (JarFile file = new JarFile(jar.toFile())) {
+      return file.getManifest() != null
+          && "dev.exactlyonce.payments.templates.DataflowLaunch".equals(file.getManifest().getMainAttributes().getValue("Main-Class"));
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.exactlyonce.payments.local.LocalModeOptions;
-import dev.exactlyonce.payments.local.LocalPipeline;
+import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +35,8 @@ class FlinkLaunchTest {
   }
 
   private FlinkPipelineOptions launched(String... args) {
-    FlinkLaunch.registerOptions();
-    LocalModeOptions options =
-        LocalPipeline.parseOptions(Stream.concat(Stream.of("--bootstrapServers=broker:9092"), Stream.of(args)).toArray(String[]::new));
+    PaymentsPipelineOptions options =
+        FlinkLaunch.launcher().parse(Stream.concat(Stream.of("--bootstrapServers=broker:9092"), Stream.of(args)).toArray(String[]::new));
     FlinkLaunch.applyDefaults(options);
     return options.as(FlinkPipelineOptions.class);
   }
@@ -159,21 +157,8 @@ class FlinkLaunchTest {
   }
 
   @Test
-  void theTaskFailureDrillIsRefusedForARemoteCluster() {
-    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-        () -> launched("--runner=FlinkRunner", "--flinkMaster=jobmanager:8081", "--stateBackendStoragePath=hdfs://nn/checkpoints",
-            "--failOnceAfterPayments=100"));
-
-    assertTrue(error.getMessage().startsWith("--failOnceAfterPayments is a drill for the embedded cluster"), error.getMessage());
-  }
-
-  @Test
   void underFlinkRunTheDefaultMasterIsTheClusterNotAnEmbeddedOne() {
     FlinkCliEnvironment.during(() -> {
-      IllegalArgumentException drill = assertThrows(IllegalArgumentException.class,
-          () -> launched("--runner=FlinkRunner", "--stateBackendStoragePath=hdfs://nn/checkpoints", "--failOnceAfterPayments=100"));
-      assertTrue(drill.getMessage().startsWith("--failOnceAfterPayments is a drill for the embedded cluster"), drill.getMessage());
-
       IllegalArgumentException storage = assertThrows(IllegalArgumentException.class, () -> launched("--runner=FlinkRunner"));
       assertTrue(storage.getMessage().startsWith("--stateBackendStoragePath is required"), storage.getMessage());
     });

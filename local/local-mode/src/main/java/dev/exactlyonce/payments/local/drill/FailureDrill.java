@@ -1,4 +1,4 @@
-package dev.exactlyonce.payments.pipeline;
+package dev.exactlyonce.payments.local.drill;
 
 import java.util.Map;
 import java.util.UUID;
@@ -11,7 +11,7 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * A stage that passes everything through and throws once, after a given number of elements: the
- * task failure of a failure drill. Once per launch, not per attempt: the count lives in the JVM
+ * task failure of a failure drill (see {@link DrillOptions}). Once per launch, not per attempt: the count lives in the JVM
  * that built the pipeline (the DirectRunner's, or Flink's embedded cluster), so a restored job
  * does not fail again.
  */

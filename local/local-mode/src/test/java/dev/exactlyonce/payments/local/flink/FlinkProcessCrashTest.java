@@ -1,4 +1,7 @@
-package dev.exactlyonce.payments.runners.flink;
+package dev.exactlyonce.payments.local.flink;
+
+import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
+import dev.exactlyonce.payments.runners.flink.RetainedCheckpoints;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -123,7 +126,7 @@ class FlinkProcessCrashTest {
 
   private LocalPipeline.Outcome restart(LocalKafka kafka, String... extra) throws Exception {
     String[] args = Stream.concat(Stream.of("--consumerGroup=" + GROUP), Stream.of(extra)).toArray(String[]::new);
-    return FlinkLaunch.runLocal(
+    return LocalFlinkLaunch.run(
         FlinkLocalRuns.options(kafka, tables(), checkpoints(), 1_000, args),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
   }
@@ -143,7 +146,7 @@ class FlinkProcessCrashTest {
     command.add("-Xmx1g");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(FlinkLaunch.class.getName());
+    command.add(LocalFlinkLaunch.class.getName());
     command.addAll(
         List.of(
             "--parallelism=2",

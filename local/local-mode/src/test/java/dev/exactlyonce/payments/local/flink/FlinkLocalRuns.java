@@ -1,4 +1,6 @@
-package dev.exactlyonce.payments.runners.flink;
+package dev.exactlyonce.payments.local.flink;
+
+import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 
 import dev.exactlyonce.payments.local.LocalModeOptions;
 import dev.exactlyonce.payments.local.LocalPipeline;
@@ -39,7 +41,7 @@ final class FlinkLocalRuns {
     FlinkLaunch.registerOptions();
     LocalModeOptions options =
         LocalPipeline.parseOptions(Stream.concat(fixed, List.of(extra).stream()).toArray(String[]::new));
-    FlinkLaunch.applyDefaults(options);
+    LocalFlinkLaunch.applyDefaults(options);
     return options;
   }
 }

@@ -1,4 +1,6 @@
-package dev.exactlyonce.payments.runners.flink;
+package dev.exactlyonce.payments.local.flink;
+
+import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +45,7 @@ class FlinkLocalRunTest {
     assertEquals(FlinkLaunch.DEFAULT_EXECUTION_RETRIES, flink.getNumberOfExecutionRetries());
     assertEquals(FlinkLaunch.DEFAULT_MAX_BUNDLE_SIZE, flink.getMaxBundleSize());
     assertEquals(FlinkLaunch.DEFAULT_FASTER_COPY, flink.getFasterCopy());
-    assertEquals(WriteMode.UPSERT, PipelineConfig.from(options).write().writeMode());
+    assertEquals(WriteMode.UPSERT, PipelineConfig.from(options).writeMode());
   }
 
   @Test

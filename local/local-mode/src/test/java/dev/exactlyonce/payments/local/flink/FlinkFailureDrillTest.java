@@ -1,4 +1,5 @@
-package dev.exactlyonce.payments.runners.flink;
+package dev.exactlyonce.payments.local.flink;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +12,7 @@ import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
-import dev.exactlyonce.payments.pipeline.FailureDrill;
+import dev.exactlyonce.payments.local.drill.FailureDrill;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,6 @@
-package dev.exactlyonce.payments.runners.flink;
+package dev.exactlyonce.payments.local.flink;
+
+import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
