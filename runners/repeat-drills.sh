@@ -15,13 +15,13 @@ burner=$!
 trap 'kill "$burner" 2>/dev/null || true' EXIT
 
 declare -A passed failed
-reports=runners/flink/target/surefire-reports
-rm -f runners/flink/target/repeat-drills-round-*.log
+reports=local/local-mode/target/surefire-reports
+rm -f local/local-mode/target/repeat-drills-round-*.log
 for round in $(seq 1 "$rounds"); do
   rm -rf "$reports"
   started=$(date +%s)
-  if mvn -B -ntp -q -o -pl runners/flink surefire:test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
-      > "runners/flink/target/repeat-drills-round-$round.log" 2>&1; then :; fi
+  if mvn -B -ntp -q -o -pl local/local-mode surefire:test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
+      > "local/local-mode/target/repeat-drills-round-$round.log" 2>&1; then :; fi
   for report in "$reports"/TEST-*.xml; do
     [ -e "$report" ] || continue
     class=$(basename "$report" .xml); class=${class##*.}
@@ -39,5 +39,5 @@ for class in "${!passed[@]}"; do
   echo "$class: ${passed[$class]} passed, ${failed[$class]} failed"
   [ "${failed[$class]}" -eq 0 ] || status=1
 done
-echo "logs: runners/flink/target/repeat-drills-round-*.log"
+echo "logs: local/local-mode/target/repeat-drills-round-*.log"
 exit $status

@@ -2,7 +2,6 @@ package dev.exactlyonce.payments.benchmarks;
 
 import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutures;
-import com.google.cloud.bigquery.storage.v1.AppendRowsRequest;
 import com.google.cloud.bigquery.storage.v1.AppendRowsResponse;
 import com.google.cloud.bigquery.storage.v1.BigDecimalByteStringEncoder;
 import com.google.cloud.bigquery.storage.v1.ProtoRows;
@@ -12,6 +11,7 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import dev.exactlyonce.payments.local.standin.ForwardingAppendClient;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
+import dev.exactlyonce.payments.local.standin.StreamRoutingDatasetService;
 import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
 import dev.exactlyonce.payments.transforms.bigquery.TableSchemas;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
@@ -40,7 +40,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Kept per JVM, because the pipeline holds serialized copies of this service. One benchmark
  * per JVM.
  */
-final class CountingTables extends FakeDatasetService {
+final class CountingTables extends StreamRoutingDatasetService {
   private static final long serialVersionUID = 1L;
 
   private static volatile @Nullable Tally tally;
@@ -91,17 +91,10 @@ final class CountingTables extends FakeDatasetService {
   }
 
   @Override
-  public StreamAppendClient getStreamAppendClient(
-      String streamName,
-      DescriptorProtos.DescriptorProto descriptor,
-      boolean useConnectionPool,
-      AppendRowsRequest.MissingValueInterpretation missingValueInterpretation)
-      throws Exception {
-    StreamAppendClient engine =
-        super.getStreamAppendClient(streamName, descriptor, useConnectionPool, missingValueInterpretation);
-    String table = ForwardingAppendClient.tableOfDefaultStream(streamName);
+  protected StreamAppendClient appendClient(
+      StreamAppendClient engine, @Nullable String table, DescriptorProtos.DescriptorProto descriptor) throws Exception {
     if (table == null) {
-      throw new IllegalStateException("the benchmark writes in UPSERT mode, through default streams only: " + streamName);
+      throw new IllegalStateException("the benchmark writes in UPSERT mode, through default streams only");
     }
     Tally current = tally();
     Descriptors.Descriptor rows = TableRowToStorageApiProto.wrapDescriptorProto(descriptor);

@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.model;
 
+import dev.exactlyonce.payments.transforms.cdc.ChangeEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.reflect.Method;

@@ -38,14 +38,14 @@ import picocli.CommandLine.Option;
       LocalMode.Simulate.class,
       LocalMode.Pipeline.class,
       LocalMode.Reconcile.class,
-      CdcCommands.Simulate.class,
-      CdcCommands.Pipeline.class,
-      CdcCommands.Reconcile.class
+      dev.exactlyonce.payments.local.cdc.CdcCommands.Simulate.class,
+      dev.exactlyonce.payments.local.cdc.CdcCommands.Pipeline.class,
+      dev.exactlyonce.payments.local.cdc.CdcCommands.Reconcile.class
     })
 public final class LocalMode {
-  static final int PASS = 0;
-  static final int FAIL = 1;
-  static final int ERROR = 2;
+  public static final int PASS = 0;
+  public static final int FAIL = 1;
+  public static final int ERROR = 2;
 
   public static void main(String[] args) {
     System.exit(execute(args));

@@ -1,6 +1,6 @@
 package dev.exactlyonce.payments.pipeline.cdc;
 
-import dev.exactlyonce.payments.model.ChangeEvent;
+import dev.exactlyonce.payments.transforms.cdc.ChangeEvent;
 import dev.exactlyonce.payments.transforms.bigquery.WriteChangesToBigQuery;
 import dev.exactlyonce.payments.transforms.cdc.CollapseToNewest;
 import dev.exactlyonce.payments.transforms.cdc.ParseChangeEvents;

@@ -1,6 +1,6 @@
 package dev.exactlyonce.payments.transforms.bigquery;
 
-import dev.exactlyonce.payments.model.ChangeEvent;
+import dev.exactlyonce.payments.transforms.cdc.ChangeEvent;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Table;
 import dev.exactlyonce.payments.transforms.cdc.ChangeRows;

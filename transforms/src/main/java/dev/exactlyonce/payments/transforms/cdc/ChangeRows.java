@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.api.services.bigquery.model.TableRow;
-import dev.exactlyonce.payments.model.ChangeEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;

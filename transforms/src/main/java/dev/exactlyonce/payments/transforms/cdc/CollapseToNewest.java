@@ -1,6 +1,5 @@
 package dev.exactlyonce.payments.transforms.cdc;
 
-import dev.exactlyonce.payments.model.ChangeEvent;
 import dev.exactlyonce.payments.model.ModelCoders;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;

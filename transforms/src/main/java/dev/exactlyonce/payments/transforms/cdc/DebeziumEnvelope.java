@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.exactlyonce.payments.model.ChangeEvent;
-import dev.exactlyonce.payments.model.ChangeOp;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import java.io.IOException;

@@ -1,7 +1,6 @@
 package dev.exactlyonce.payments.transforms.cdc;
 
 import org.apache.beam.sdk.metrics.MetricName;
-import dev.exactlyonce.payments.model.ChangeEvent;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.transforms.cdc.DebeziumEnvelope.Change;

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.api.services.bigquery.model.TableRow;
-import dev.exactlyonce.payments.model.ChangeEvent;
-import dev.exactlyonce.payments.model.ChangeOp;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.transforms.bigquery.WriteChangesToBigQuery;
 import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation.MutationType;

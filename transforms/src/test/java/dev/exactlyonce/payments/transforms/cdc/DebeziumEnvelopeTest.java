@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.exactlyonce.payments.model.ChangeEvent;
-import dev.exactlyonce.payments.model.ChangeOp;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import java.nio.charset.StandardCharsets;

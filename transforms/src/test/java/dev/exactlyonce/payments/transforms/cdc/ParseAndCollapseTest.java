@@ -4,8 +4,6 @@ import static dev.exactlyonce.payments.transforms.cdc.ChangeEvents.T0;
 import static dev.exactlyonce.payments.transforms.cdc.ChangeEvents.envelope;
 import static dev.exactlyonce.payments.transforms.cdc.ChangeEvents.record;
 
-import dev.exactlyonce.payments.model.ChangeEvent;
-import dev.exactlyonce.payments.model.ChangeOp;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.ErrorKind;
 import java.util.List;

@@ -79,7 +79,7 @@ public final class TableFiles {
   }
 
   /** The rows of {@code <dir>/<table>.ndjson}; also the CDC reconciliation's reader. */
-  static List<Map<String, Object>> read(Path dir, String table) throws IOException {
+  public static List<Map<String, Object>> read(Path dir, String table) throws IOException {
     Path file = dir.resolve(table + ".ndjson");
     if (!Files.isRegularFile(file)) {
       throw new IOException("table file missing: " + file);

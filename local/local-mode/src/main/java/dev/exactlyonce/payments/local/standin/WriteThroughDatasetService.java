@@ -1,7 +1,6 @@
 package dev.exactlyonce.payments.local.standin;
 
 import com.google.api.core.ApiFuture;
-import com.google.cloud.bigquery.storage.v1.AppendRowsRequest;
 import com.google.cloud.bigquery.storage.v1.AppendRowsResponse;
 import com.google.cloud.bigquery.storage.v1.BatchCommitWriteStreamsResponse;
 import com.google.cloud.bigquery.storage.v1.FlushRowsResponse;
@@ -14,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryHelpers;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices.StreamAppendClient;
-import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -31,7 +29,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>The pipeline holds serialized copies of this service, so the hook is per JVM, like the
  * engine's tables.
  */
-final class WriteThroughDatasetService extends FakeDatasetService {
+final class WriteThroughDatasetService extends StreamRoutingDatasetService {
   private static final long serialVersionUID = 1L;
   private static final Map<String, String> TABLE_OF_STREAM = new ConcurrentHashMap<>();
   private static volatile @Nullable Consumer<String> keepTable;
@@ -53,15 +51,8 @@ final class WriteThroughDatasetService extends FakeDatasetService {
   }
 
   @Override
-  public StreamAppendClient getStreamAppendClient(
-      String streamName,
-      DescriptorProtos.DescriptorProto descriptor,
-      boolean useConnectionPool,
-      AppendRowsRequest.MissingValueInterpretation missingValueInterpretation)
-      throws Exception {
-    StreamAppendClient engine =
-        super.getStreamAppendClient(streamName, descriptor, useConnectionPool, missingValueInterpretation);
-    String table = ForwardingAppendClient.tableOfDefaultStream(streamName);
+  protected StreamAppendClient appendClient(
+      StreamAppendClient engine, @Nullable String table, DescriptorProtos.DescriptorProto descriptor) {
     if (table == null) {
       // Rows of buffered and pending streams show at flush or commit, not at append.
       return new BigQueryAppendAnswers(engine);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
-import dev.exactlyonce.payments.local.reconcile.CdcReconciliation;
+import dev.exactlyonce.payments.local.cdc.CdcReconciliation;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import java.io.ByteArrayOutputStream;

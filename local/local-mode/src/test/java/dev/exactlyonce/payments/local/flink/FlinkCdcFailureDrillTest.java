@@ -9,7 +9,7 @@ import dev.exactlyonce.payments.local.cdc.CdcLocalOptions;
 import dev.exactlyonce.payments.local.cdc.CdcLocalRun;
 import dev.exactlyonce.payments.local.cdc.CdcSimulator;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
-import dev.exactlyonce.payments.local.reconcile.CdcReconciliation;
+import dev.exactlyonce.payments.local.cdc.CdcReconciliation;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.drill.FailureDrill;

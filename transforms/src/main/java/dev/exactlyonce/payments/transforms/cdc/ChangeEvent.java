@@ -1,6 +1,7 @@
-package dev.exactlyonce.payments.model;
+package dev.exactlyonce.payments.transforms.cdc;
 
 import com.google.auto.value.AutoValue;
+import dev.exactlyonce.payments.model.KafkaCoordinates;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;

@@ -1,6 +1,7 @@
-package dev.exactlyonce.payments.local.reconcile;
+package dev.exactlyonce.payments.local.cdc;
 
-import dev.exactlyonce.payments.local.cdc.CdcLedger;
+import dev.exactlyonce.payments.local.reconcile.Reconciliation;
+import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;

@@ -1,10 +1,7 @@
-package dev.exactlyonce.payments.local;
+package dev.exactlyonce.payments.local.cdc;
 
+import dev.exactlyonce.payments.local.LocalMode;
 import dev.exactlyonce.payments.pipeline.KafkaPreflight;
-import dev.exactlyonce.payments.local.cdc.CdcLedger;
-import dev.exactlyonce.payments.local.cdc.CdcLocalRun;
-import dev.exactlyonce.payments.local.cdc.CdcSimulator;
-import dev.exactlyonce.payments.local.reconcile.CdcReconciliation;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import java.io.IOException;
@@ -15,14 +12,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Local mode's CDC commands: simulate a change stream, run the CDC pipeline, reconcile. */
-final class CdcCommands {
+public final class CdcCommands {
   static final String TOPIC = "articles.cdc";
 
   private CdcCommands() {}
 
   @Command(name = "simulate-cdc", mixinStandardHelpOptions = true,
       description = "Send a simulated Debezium change stream of an articles table; write the ledger with its true final state.")
-  static final class Simulate implements Callable<Integer> {
+  public static final class Simulate implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka to send to.")
     String bootstrapServers;
 
@@ -62,7 +59,7 @@ final class CdcCommands {
         "Run the CDC pipeline against a Kafka, writing the change table into --tablesDir.",
         "Options are the CDC pipeline's: --bootstrapServers=... --topic=" + TOPIC + " --tablesDir=... --stopWhenIdleSeconds=..."
       })
-  static final class Pipeline implements Callable<Integer> {
+  public static final class Pipeline implements Callable<Integer> {
     @CommandLine.Unmatched
     String[] args = new String[0];
 
@@ -75,7 +72,7 @@ final class CdcCommands {
 
   @Command(name = "reconcile-cdc", mixinStandardHelpOptions = true,
       description = "Check the change table against the ledger's true final state, row by row; exit 1 on FAIL.")
-  static final class Reconcile implements Callable<Integer> {
+  public static final class Reconcile implements Callable<Integer> {
     @Option(names = "--ledger", required = true, description = "Ledger written by simulate-cdc.")
     Path ledger;
 

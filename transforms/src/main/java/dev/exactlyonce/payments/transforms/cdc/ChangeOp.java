@@ -1,4 +1,4 @@
-package dev.exactlyonce.payments.model;
+package dev.exactlyonce.payments.transforms.cdc;
 
 /** What a change event does to its row, from Debezium's {@code op} (or a tombstone). */
 public enum ChangeOp {
