@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
@@ -87,17 +88,19 @@ public final class LocalPipeline {
       throws LocalRunException {
     PipelineConfig config = PipelineConfig.from(options);
     Path drainFile = RunUntilIdle.drainFile(options);
+    ReadFromKafka read = config.read().withDrainSignal(FileDrainSignal.whenExists(drainFile));
+    Map<String, Object> kafkaAdminConfig = RunUntilIdle.checkKafka(read);
     out.printf("  write mode %s (%s)%n", config.writeModeChoice().mode(), config.writeModeChoice().reason());
     try (LocalBigQuery standIn = LocalBigQuery.open(Path.of(options.getTablesDir()), config.tables(), config.writeMode())) {
       Pipeline pipeline = Pipeline.create(options);
-      ReadFromKafka read = config.read().withDrainSignal(FileDrainSignal.whenExists(drainFile));
       PaymentsGraph graph = PaymentsGraph.of(config).withServices(standIn.services());
       if (options.getFailOnceAfterPayments() > 0) {
         graph = graph.withDrillAfterDeduplication(FailureDrill.failOnceAfter(options.getFailOnceAfterPayments()));
       }
       PaymentsPipeline.build(pipeline, read, graph);
       return new RunUntilIdle(
-              pipeline, read, options, ParsePayments.RECORDS_READ, standIn, config.tables().transactions(), drainFile)
+              pipeline, read, options, ParsePayments.RECORDS_READ, standIn, config.tables().transactions(), drainFile,
+              kafkaAdminConfig)
           .run(inputComplete, progress, out);
     } catch (IOException e) {
       throw new LocalRunException(e.getMessage());

@@ -32,6 +32,7 @@ import org.joda.time.Duration;
  * @param rowsTable the table every accepted record reaches promptly, beside the dead letters: what
  *     is counted where the runner reports no live metrics
  * @param drainFile the file the pipeline's drain signal watches, already reset
+ * @param kafkaAdminConfig what {@link #checkKafka} answered, to follow the consumer group's lag
  */
 public record RunUntilIdle(
     Pipeline pipeline,
@@ -40,7 +41,8 @@ public record RunUntilIdle(
     List<MetricName> recordsRead,
     LocalBigQuery standIn,
     String rowsTable,
-    Path drainFile) {
+    Path drainFile,
+    Map<String, Object> kafkaAdminConfig) {
   private static final long PROGRESS_EVERY_MILLIS = 5_000;
   private static final long POLL_MILLIS = 500;
 
@@ -70,18 +72,24 @@ public record RunUntilIdle(
   }
 
   /**
-   * Checks Kafka, runs, and watches until idle once {@code inputComplete} says no more input is
-   * coming (or forever with {@code --stopWhenIdleSeconds=0}).
+   * Checks that Kafka answers {@code read}'s settings with its topic, before anything is written;
+   * returns the admin client's settings for them.
    */
-  public Outcome run(BooleanSupplier inputComplete, Progress progress, PrintStream out) throws LocalRunException {
-    Map<String, Object> adminConfig;
+  public static Map<String, Object> checkKafka(ReadFromKafka read) throws LocalRunException {
     try {
       KafkaPreflight.check(read.bootstrapServers(), read.topic(), read.security());
-      adminConfig = KafkaPreflight.adminConfig(read.bootstrapServers(), read.security());
+      return KafkaPreflight.adminConfig(read.bootstrapServers(), read.security());
     } catch (KafkaPreflight.PreflightException e) {
       throw new LocalRunException(e.getMessage());
     }
-    try (ConsumerLag lag = new ConsumerLag(adminConfig, options.getConsumerGroup(), read.topic())) {
+  }
+
+  /**
+   * Runs, and watches until idle once {@code inputComplete} says no more input is coming (or
+   * forever with {@code --stopWhenIdleSeconds=0}).
+   */
+  public Outcome run(BooleanSupplier inputComplete, Progress progress, PrintStream out) throws LocalRunException {
+    try (ConsumerLag lag = new ConsumerLag(kafkaAdminConfig, options.getConsumerGroup(), read.topic())) {
       // Some runners return at once (the DirectRunner here), others only when the job is done
       // (Flink, attached): watch from this thread either way.
       CompletableFuture<PipelineResult> running = CompletableFuture.supplyAsync(pipeline::run);

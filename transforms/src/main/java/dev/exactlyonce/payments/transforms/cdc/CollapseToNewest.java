@@ -23,7 +23,7 @@ import org.joda.time.Duration;
  * <p>Among changes with equal sequences (copies of one change) a delete wins over an upsert, then the
  * larger row JSON: the choice is the same on every run. Elements are not late here as long as the
  * Kafka timestamp policy never stamps a record behind its watermark (see {@code
- * PaymentTimestampPolicy}).
+ * EventTimePolicy}).
  */
 public final class CollapseToNewest extends PTransform<PCollection<ChangeEvent>, PCollection<ChangeEvent>> {
   public static final Duration DEFAULT_WINDOW = Duration.standardSeconds(10);

@@ -20,7 +20,7 @@ import org.joda.time.Instant;
  * The Kafka read every pipeline here starts with: raw bytes, {@code read_committed}, offsets
  * committed to the consumer group when the runner finalizes a checkpoint, and each record stamped
  * with the event time {@link #withEventTime} reads from its value, by {@link
- * PaymentTimestampPolicy}.
+ * EventTimePolicy}.
  */
 public final class ReadFromKafka extends PTransform<PBegin, PCollection<KafkaRecord<byte[], byte[]>>> {
   private final String bootstrapServers;
@@ -161,6 +161,6 @@ public final class ReadFromKafka extends PTransform<PBegin, PCollection<KafkaRec
   }
 
   private TimestampPolicyFactory<byte[], byte[]> timestampPolicy() {
-    return PaymentTimestampPolicy.factory(maxOutOfOrderness, drainSignal, eventTimeOf, maxClockSkew);
+    return EventTimePolicy.factory(maxOutOfOrderness, drainSignal, eventTimeOf, maxClockSkew);
   }
 }

@@ -16,7 +16,7 @@ import org.joda.time.Instant;
 /**
  * Fixed windows chosen by the event time carried in the element, not by the element timestamp.
  *
- * <p>Why: the Kafka timestamp policy ({@code PaymentTimestampPolicy}) never stamps a record behind
+ * <p>Why: the Kafka timestamp policy ({@code EventTimePolicy}) never stamps a record behind
  * the watermark, so no runner ever sees late data it could drop silently. A record that arrives
  * after the watermark passed its event time is stamped at the watermark instead and keeps its real
  * event time in the payload. Windowing by that real event time keeps every copy of a payment in

@@ -36,7 +36,7 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Deduplication under event-time windows. Element timestamps follow PaymentTimestampPolicy: the
+ * Deduplication under event-time windows. Element timestamps follow EventTimePolicy: the
  * event time, or the watermark at arrival for a payment older than the watermark.
  */
 @RunWith(JUnit4.class)

@@ -1,16 +1,29 @@
 package dev.exactlyonce.payments.transforms.fraud;
 
-import dev.exactlyonce.payments.model.PaymentCoder;
+import static dev.exactlyonce.payments.model.RiskLevel.HIGH;
+import static dev.exactlyonce.payments.model.RiskLevel.LOW;
+import static dev.exactlyonce.payments.model.RiskLevel.MEDIUM;
 import static dev.exactlyonce.payments.transforms.TestEvents.T0;
+import static dev.exactlyonce.payments.transforms.fraud.FraudRules.AMOUNT_HIGH;
+import static dev.exactlyonce.payments.transforms.fraud.FraudRules.AMOUNT_MEDIUM;
+import static dev.exactlyonce.payments.transforms.fraud.FraudRules.SELF_TRANSFER;
+import static dev.exactlyonce.payments.transforms.fraud.FraudRules.VELOCITY;
+import static org.junit.Assert.assertEquals;
 
 import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.model.PaymentCoder;
 import dev.exactlyonce.payments.model.RiskLevel;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.transforms.TestEvents;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -35,7 +48,7 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Fraud scoring. Element timestamps follow PaymentTimestampPolicy: the event time, or the
+ * Fraud scoring. Element timestamps follow EventTimePolicy: the event time, or the
  * watermark at arrival for a payment older than the watermark.
  */
 @RunWith(JUnit4.class)
@@ -50,6 +63,33 @@ public class FraudScoringTest {
 
   private PCollection<ScoredPayment> score(TestStream<Payment> events, FraudScoring scoring) {
     return pipeline.apply(events).apply(scoring);
+  }
+
+  /** Runs the pipeline and checks that {@code scoring} turns {@code events} into {@code expected}. */
+  private void assertScores(
+      TestStream<Payment> events, FraudScoring scoring, ScoredPayment... expected) {
+    PAssert.that(score(events, scoring)).containsInAnyOrder(expected);
+    pipeline.run();
+  }
+
+  /**
+   * As {@link #assertScores}, with the expected payments arriving on time, all in one step of the
+   * stream, in the order given.
+   */
+  private void assertScoresArrivingTogether(FraudScoring scoring, ScoredPayment... expected) {
+    List<Payment> payments = Arrays.stream(expected).map(ScoredPayment::getPayment).toList();
+    assertScores(
+        stream()
+            .addElements(onTime(payments.get(0)), onTime(payments.subList(1, payments.size())))
+            .advanceWatermarkToInfinity(),
+        scoring,
+        expected);
+  }
+
+  /** Runs the pipeline and checks which payments the scorer released in each step, and alone. */
+  private void assertReleases(TestStream<Payment> events, String... panes) {
+    PAssert.that(releases(score(events, FraudScoring.create()))).containsInAnyOrder(panes);
+    pipeline.run();
   }
 
   /** Default amount thresholds; at most two payments per sender in ten minutes. */
@@ -72,227 +112,180 @@ public class FraudScoringTest {
         offset, TestEvents.json(transactionId, sender, receiver, amount, "USD", eventTime));
   }
 
+  /** 10.00 from {@code sender} to ACC-9: too small for the amount rules, so only velocity counts. */
+  private static Payment small(long offset, String transactionId, String sender, Instant eventTime) {
+    return payment(offset, transactionId, sender, "ACC-9", "10.00", eventTime);
+  }
+
+  /** A {@link #small} payment from ACC-1, the sender of most velocity tests. */
+  private static Payment small(long offset, String transactionId, Instant eventTime) {
+    return small(offset, transactionId, "ACC-1", eventTime);
+  }
+
+  /**
+   * ACC-1's payments at minutes 1, 2 and 3: under a limit of two in ten minutes the third is one
+   * too many, unless the first two have been forgotten.
+   */
+  private static final Payment AT_MINUTE_1 = small(1, "tx-1", minutes(1));
+  private static final Payment AT_MINUTE_2 = small(2, "tx-2", minutes(2));
+  private static final Payment AT_MINUTE_3 = small(3, "tx-3", minutes(3));
+
   private static TimestampedValue<Payment> onTime(Payment payment) {
     return TimestampedValue.of(payment, payment.getEventTime());
   }
 
+  /** A payment that arrived after the watermark passed its event time: stamped at the watermark. */
+  private static TimestampedValue<Payment> arrivedAt(Instant watermark, Payment payment) {
+    return TimestampedValue.of(payment, watermark);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static TimestampedValue<Payment>[] onTime(List<Payment> payments) {
+    return payments.stream().map(FraudScoringTest::onTime).toArray(TimestampedValue[]::new);
+  }
+
+  private static ScoredPayment scored(Payment payment, int score, RiskLevel level, String... reasons) {
+    return ScoredPayment.of(payment, score, level, List.of(reasons));
+  }
+
   private static ScoredPayment low(Payment payment) {
-    return ScoredPayment.of(payment, 0, RiskLevel.LOW, List.of());
+    return scored(payment, 0, LOW);
   }
 
   private static ScoredPayment velocity(Payment payment) {
-    return ScoredPayment.of(payment, 30, RiskLevel.LOW, List.of(FraudRules.VELOCITY));
+    return scored(payment, 30, LOW, VELOCITY);
   }
 
   // ---------------------------------------------------------------- amount bands
 
   @Test
   public void testHighAmountIsHighRiskOnTime() {
-    Payment justOver = payment(1, "tx-1", "ACC-1", "ACC-2", "5000.01", T0);
-    Payment far = payment(2, "tx-2", "ACC-3", "ACC-4", "250000.00", T0);
-    PCollection<ScoredPayment> scored =
-        score(
-            stream().addElements(onTime(justOver), onTime(far)).advanceWatermarkToInfinity(),
-            FraudScoring.create());
-
-    PAssert.that(scored)
-        .containsInAnyOrder(
-            ScoredPayment.of(justOver, 70, RiskLevel.HIGH, List.of(FraudRules.AMOUNT_HIGH)),
-            ScoredPayment.of(far, 70, RiskLevel.HIGH, List.of(FraudRules.AMOUNT_HIGH)));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        FraudScoring.create(),
+        scored(payment(1, "tx-1", "ACC-1", "ACC-2", "5000.01", T0), 70, HIGH, AMOUNT_HIGH),
+        scored(payment(2, "tx-2", "ACC-3", "ACC-4", "250000.00", T0), 70, HIGH, AMOUNT_HIGH));
   }
 
   @Test
   public void testMediumAmountIsMediumRiskOnTime() {
-    Payment justOver = payment(1, "tx-1", "ACC-1", "ACC-2", "1000.01", T0);
-    Payment atHighThreshold = payment(2, "tx-2", "ACC-3", "ACC-4", "5000.00", T0);
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(justOver), onTime(atHighThreshold))
-                .advanceWatermarkToInfinity(),
-            FraudScoring.create());
-
-    PAssert.that(scored)
-        .containsInAnyOrder(
-            ScoredPayment.of(justOver, 40, RiskLevel.MEDIUM, List.of(FraudRules.AMOUNT_MEDIUM)),
-            // Exactly at the high threshold is not above it.
-            ScoredPayment.of(atHighThreshold, 40, RiskLevel.MEDIUM, List.of(FraudRules.AMOUNT_MEDIUM)));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        FraudScoring.create(),
+        scored(payment(1, "tx-1", "ACC-1", "ACC-2", "1000.01", T0), 40, MEDIUM, AMOUNT_MEDIUM),
+        // Exactly at the high threshold is not above it.
+        scored(payment(2, "tx-2", "ACC-3", "ACC-4", "5000.00", T0), 40, MEDIUM, AMOUNT_MEDIUM));
   }
 
   @Test
   public void testSmallAmountIsLowRiskWithNoReasonsOnTime() {
-    Payment atMediumThreshold = payment(1, "tx-1", "ACC-1", "ACC-2", "1000.00", T0);
-    Payment small = payment(2, "tx-2", "ACC-3", "ACC-4", "0.01", T0);
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(atMediumThreshold), onTime(small))
-                .advanceWatermarkToInfinity(),
-            FraudScoring.create());
-
-    PAssert.that(scored).containsInAnyOrder(low(atMediumThreshold), low(small));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        FraudScoring.create(),
+        low(payment(1, "tx-1", "ACC-1", "ACC-2", "1000.00", T0)),
+        low(payment(2, "tx-2", "ACC-3", "ACC-4", "0.01", T0)));
   }
 
   @Test
   public void testCustomAmountThresholdsOnTime() {
-    Payment medium = payment(1, "tx-1", "ACC-1", "ACC-2", "100.01", T0);
-    Payment high = payment(2, "tx-2", "ACC-3", "ACC-4", "500.01", T0);
-    Payment small = payment(3, "tx-3", "ACC-5", "ACC-6", "100.00", T0);
-    PCollection<ScoredPayment> scored =
-        score(
-            stream().addElements(onTime(medium), onTime(high), onTime(small)).advanceWatermarkToInfinity(),
-            FraudScoring.create()
-                .withRules(
-                    FraudRules.defaults()
-                        .withAmountThresholds(new BigDecimal("100"), new BigDecimal("500"))));
-
-    PAssert.that(scored)
-        .containsInAnyOrder(
-            ScoredPayment.of(medium, 40, RiskLevel.MEDIUM, List.of(FraudRules.AMOUNT_MEDIUM)),
-            ScoredPayment.of(high, 70, RiskLevel.HIGH, List.of(FraudRules.AMOUNT_HIGH)),
-            low(small));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        FraudScoring.create()
+            .withRules(
+                FraudRules.defaults()
+                    .withAmountThresholds(new BigDecimal("100"), new BigDecimal("500"))),
+        scored(payment(1, "tx-1", "ACC-1", "ACC-2", "100.01", T0), 40, MEDIUM, AMOUNT_MEDIUM),
+        scored(payment(2, "tx-2", "ACC-3", "ACC-4", "500.01", T0), 70, HIGH, AMOUNT_HIGH),
+        low(payment(3, "tx-3", "ACC-5", "ACC-6", "100.00", T0)));
   }
 
   // ---------------------------------------------------------------- self-transfer
 
   @Test
   public void testSelfTransferIsMediumRiskOnTime() {
-    Payment self = payment(1, "tx-1", "ACC-1", "ACC-1", "10.00", T0);
-    Payment other = payment(2, "tx-2", "ACC-2", "ACC-3", "10.00", T0);
-    PCollection<ScoredPayment> scored =
-        score(
-            stream().addElements(onTime(self), onTime(other)).advanceWatermarkToInfinity(),
-            FraudScoring.create());
-
-    PAssert.that(scored)
-        .containsInAnyOrder(
-            ScoredPayment.of(self, 40, RiskLevel.MEDIUM, List.of(FraudRules.SELF_TRANSFER)),
-            low(other));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        FraudScoring.create(),
+        scored(payment(1, "tx-1", "ACC-1", "ACC-1", "10.00", T0), 40, MEDIUM, SELF_TRANSFER),
+        low(payment(2, "tx-2", "ACC-2", "ACC-3", "10.00", T0)));
   }
 
   @Test
   public void testSelfTransferAddsToAmountRulesAndScoreIsCappedOnTime() {
-    Payment mediumSelf = payment(1, "tx-1", "ACC-1", "ACC-1", "2000.00", T0);
-    Payment highSelf = payment(2, "tx-2", "ACC-2", "ACC-2", "9000.00", T0);
-    PCollection<ScoredPayment> scored =
-        score(
-            stream().addElements(onTime(mediumSelf), onTime(highSelf)).advanceWatermarkToInfinity(),
-            FraudScoring.create());
-
-    PAssert.that(scored)
-        .containsInAnyOrder(
-            ScoredPayment.of(
-                mediumSelf,
-                80,
-                RiskLevel.HIGH,
-                List.of(FraudRules.AMOUNT_MEDIUM, FraudRules.SELF_TRANSFER)),
-            // 70 + 40 is capped at 100.
-            ScoredPayment.of(
-                highSelf,
-                100,
-                RiskLevel.HIGH,
-                List.of(FraudRules.AMOUNT_HIGH, FraudRules.SELF_TRANSFER)));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        FraudScoring.create(),
+        scored(
+            payment(1, "tx-1", "ACC-1", "ACC-1", "2000.00", T0), 80, HIGH, AMOUNT_MEDIUM, SELF_TRANSFER),
+        // 70 + 40 is capped at 100.
+        scored(
+            payment(2, "tx-2", "ACC-2", "ACC-2", "9000.00", T0), 100, HIGH, AMOUNT_HIGH, SELF_TRANSFER));
   }
 
   // ---------------------------------------------------------------- velocity
 
   @Test
   public void testVelocityFlagsPaymentsBeyondLimitInWindowOnTime() {
-    Payment first = payment(1, "tx-1", "ACC-1", "ACC-9", "10.00", minutes(0));
-    Payment second = payment(2, "tx-2", "ACC-1", "ACC-9", "10.00", minutes(1));
-    Payment third = payment(3, "tx-3", "ACC-1", "ACC-9", "10.00", minutes(2));
+    Payment first = small(1, "tx-1", minutes(0));
+    Payment second = small(2, "tx-2", minutes(1));
+    Payment third = small(3, "tx-3", minutes(2));
     Payment fourth = payment(4, "tx-4", "ACC-1", "ACC-9", "2000.00", minutes(9));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(first), onTime(second))
-                .addElements(onTime(third), onTime(fourth))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes());
 
-    PAssert.that(scored)
-        .containsInAnyOrder(
-            low(first),
-            low(second),
-            velocity(third),
-            ScoredPayment.of(
-                fourth, 70, RiskLevel.HIGH, List.of(FraudRules.AMOUNT_MEDIUM, FraudRules.VELOCITY)));
-    pipeline.run();
+    assertScores(
+        stream()
+            .addElements(onTime(first), onTime(second))
+            .addElements(onTime(third), onTime(fourth))
+            .advanceWatermarkToInfinity(),
+        twoPerTenMinutes(),
+        low(first),
+        low(second),
+        velocity(third),
+        scored(fourth, 70, HIGH, AMOUNT_MEDIUM, VELOCITY));
   }
 
   @Test
   public void testVelocityIgnoresPaymentsOutsideWindowOnTime() {
     // Five payments in 21 minutes, but never more than two in any ten minutes. The window is
     // (t - 10 min, t]: a payment exactly ten minutes earlier is outside it.
-    Payment p0 = payment(1, "tx-0", "ACC-1", "ACC-9", "10.00", minutes(0));
-    Payment p5 = payment(2, "tx-5", "ACC-1", "ACC-9", "10.00", minutes(5));
-    Payment p10 = payment(3, "tx-10", "ACC-1", "ACC-9", "10.00", minutes(10));
-    Payment p20 = payment(4, "tx-20", "ACC-1", "ACC-9", "10.00", minutes(20));
-    Payment p21 = payment(5, "tx-21", "ACC-1", "ACC-9", "10.00", minutes(21));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(p0), onTime(p5), onTime(p10))
-                .advanceWatermarkTo(minutes(15))
-                .addElements(onTime(p20), onTime(p21))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes());
+    Payment p0 = small(1, "tx-0", minutes(0));
+    Payment p5 = small(2, "tx-5", minutes(5));
+    Payment p10 = small(3, "tx-10", minutes(10));
+    Payment p20 = small(4, "tx-20", minutes(20));
+    Payment p21 = small(5, "tx-21", minutes(21));
 
-    PAssert.that(scored).containsInAnyOrder(low(p0), low(p5), low(p10), low(p20), low(p21));
-    pipeline.run();
+    assertScores(
+        stream()
+            .addElements(onTime(p0), onTime(p5), onTime(p10))
+            .advanceWatermarkTo(minutes(15))
+            .addElements(onTime(p20), onTime(p21))
+            .advanceWatermarkToInfinity(),
+        twoPerTenMinutes(),
+        low(p0), low(p5), low(p10), low(p20), low(p21));
   }
 
   @Test
   public void testVelocityWindowSlidesWithEventTimeOnTime() {
     // 12:00 sees 5 and 10 (0 is exactly ten minutes back, outside); 9:59 still sees 0.
-    Payment p0 = payment(1, "tx-0", "ACC-1", "ACC-9", "10.00", minutes(0));
-    Payment p5 = payment(2, "tx-5", "ACC-1", "ACC-9", "10.00", minutes(5));
-    Payment p959 =
-        payment(3, "tx-959", "ACC-1", "ACC-9", "10.00", at(Duration.standardSeconds(9 * 60 + 59)));
-    Payment p12 = payment(4, "tx-12", "ACC-1", "ACC-9", "10.00", minutes(12));
-    Payment p20 = payment(5, "tx-20", "ACC-1", "ACC-9", "10.00", minutes(20));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(p0), onTime(p5), onTime(p959), onTime(p12), onTime(p20))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes());
+    Payment p0 = small(1, "tx-0", minutes(0));
+    Payment p5 = small(2, "tx-5", minutes(5));
+    Payment p959 = small(3, "tx-959", at(Duration.standardSeconds(9 * 60 + 59)));
+    Payment p12 = small(4, "tx-12", minutes(12));
+    Payment p20 = small(5, "tx-20", minutes(20));
 
-    PAssert.that(scored)
-        .containsInAnyOrder(
-            low(p0),
-            low(p5),
-            velocity(p959), // 0, 5, 9:59
-            velocity(p12), // 5, 9:59, 12
-            low(p20)); // 9:59 is more than ten minutes back: 12, 20
-    pipeline.run();
+    assertScoresArrivingTogether(
+        twoPerTenMinutes(),
+        low(p0),
+        low(p5),
+        velocity(p959), // 0, 5, 9:59
+        velocity(p12), // 5, 9:59, 12
+        low(p20)); // 9:59 is more than ten minutes back: 12, 20
   }
 
   @Test
   public void testVelocityCountsEachSenderSeparatelyOnTime() {
-    Payment a1 = payment(1, "tx-a1", "ACC-A", "ACC-9", "10.00", minutes(0));
-    Payment b1 = payment(2, "tx-b1", "ACC-B", "ACC-9", "10.00", minutes(1));
-    Payment a2 = payment(3, "tx-a2", "ACC-A", "ACC-9", "10.00", minutes(2));
-    Payment c1 = payment(4, "tx-c1", "ACC-C", "ACC-A", "10.00", minutes(3));
-    Payment b2 = payment(5, "tx-b2", "ACC-B", "ACC-9", "10.00", minutes(4));
-    Payment a3 = payment(6, "tx-a3", "ACC-A", "ACC-9", "10.00", minutes(5));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(a1), onTime(b1), onTime(a2), onTime(c1), onTime(b2), onTime(a3))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes());
-
     // Six payments in five minutes, but only ACC-A made more than two.
-    PAssert.that(scored)
-        .containsInAnyOrder(low(a1), low(b1), low(a2), low(c1), low(b2), velocity(a3));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        twoPerTenMinutes(),
+        low(small(1, "tx-a1", "ACC-A", minutes(0))),
+        low(small(2, "tx-b1", "ACC-B", minutes(1))),
+        low(small(3, "tx-a2", "ACC-A", minutes(2))),
+        low(payment(4, "tx-c1", "ACC-C", "ACC-A", "10.00", minutes(3))),
+        low(small(5, "tx-b2", "ACC-B", minutes(4))),
+        velocity(small(6, "tx-a3", "ACC-A", minutes(5))));
   }
 
   @Test
@@ -304,21 +297,9 @@ public class FraudScoringTest {
     Payment[] inOrder = new Payment[5];
     Payment[] shuffled = new Payment[5];
     for (int i = 0; i < 5; i++) {
-      inOrder[i] = payment(i, "tx-in-" + (i + 1), "ACC-IN", "ACC-9", "10.00", minutes(i + 1));
-      shuffled[i] = payment(10 + i, "tx-out-" + (i + 1), "ACC-OUT", "ACC-9", "10.00", minutes(i + 1));
+      inOrder[i] = small(i, "tx-in-" + (i + 1), "ACC-IN", minutes(i + 1));
+      shuffled[i] = small(10 + i, "tx-out-" + (i + 1), "ACC-OUT", minutes(i + 1));
     }
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(inOrder[0]), onTime(inOrder[1]))
-                .addElements(onTime(shuffled[3]), onTime(shuffled[1]))
-                .addElements(onTime(inOrder[2]), onTime(shuffled[4]), onTime(shuffled[0]))
-                // Releases minutes 1 and 2 of both senders before ACC-OUT's minute 3 arrives.
-                .advanceWatermarkTo(minutes(2).plus(Duration.standardSeconds(30)))
-                .addElements(onTime(inOrder[3]), onTime(shuffled[2]), onTime(inOrder[4]))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes());
-
     List<ScoredPayment> expected = new ArrayList<>();
     for (Payment[] sender : List.of(inOrder, shuffled)) {
       expected.add(low(sender[0]));
@@ -327,8 +308,18 @@ public class FraudScoringTest {
       expected.add(velocity(sender[3]));
       expected.add(velocity(sender[4]));
     }
-    PAssert.that(scored).containsInAnyOrder(expected);
-    pipeline.run();
+
+    assertScores(
+        stream()
+            .addElements(onTime(inOrder[0]), onTime(inOrder[1]))
+            .addElements(onTime(shuffled[3]), onTime(shuffled[1]))
+            .addElements(onTime(inOrder[2]), onTime(shuffled[4]), onTime(shuffled[0]))
+            // Releases minutes 1 and 2 of both senders before ACC-OUT's minute 3 arrives.
+            .advanceWatermarkTo(minutes(2).plus(Duration.standardSeconds(30)))
+            .addElements(onTime(inOrder[3]), onTime(shuffled[2]), onTime(inOrder[4]))
+            .advanceWatermarkToInfinity(),
+        twoPerTenMinutes(),
+        expected.toArray(new ScoredPayment[0]));
   }
 
   @Test
@@ -336,76 +327,64 @@ public class FraudScoringTest {
     // Same sender, same event time, limit one: the smaller transaction id counts as first.
     FraudScoring onePerTenMinutes =
         FraudScoring.create().withRules(FraudRules.defaults().withVelocity(1, VELOCITY_WINDOW));
-    Payment a = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1));
-    Payment b = payment(2, "tx-b", "ACC-1", "ACC-9", "10.00", minutes(1));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream().addElements(onTime(b)).addElements(onTime(a)).advanceWatermarkToInfinity(),
-            onePerTenMinutes);
+    Payment a = small(1, "tx-a", minutes(1));
+    Payment b = small(2, "tx-b", minutes(1));
 
-    PAssert.that(scored).containsInAnyOrder(low(a), velocity(b));
-    pipeline.run();
+    assertScores(
+        stream().addElements(onTime(b)).addElements(onTime(a)).advanceWatermarkToInfinity(),
+        onePerTenMinutes,
+        low(a),
+        velocity(b));
   }
 
   @Test
   public void testLatePaymentsArrivingTogetherScoredInEventTimeOrderLate() {
     // Both late payments are stamped with the same watermark and released by one timer; they
     // arrive newest first and must still be counted oldest first.
-    Payment first = payment(1, "tx-1", "ACC-1", "ACC-9", "10.00", minutes(1));
-    Payment second = payment(2, "tx-2", "ACC-1", "ACC-9", "10.00", minutes(2));
-    Payment third = payment(3, "tx-3", "ACC-1", "ACC-9", "10.00", minutes(3));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(first))
-                .advanceWatermarkTo(minutes(20))
-                .addElements(
-                    TimestampedValue.of(third, minutes(20)), TimestampedValue.of(second, minutes(20)))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes());
-
-    PAssert.that(scored).containsInAnyOrder(low(first), low(second), velocity(third));
-    pipeline.run();
+    assertScores(
+        stream()
+            .addElements(onTime(AT_MINUTE_1))
+            .advanceWatermarkTo(minutes(20))
+            .addElements(arrivedAt(minutes(20), AT_MINUTE_3), arrivedAt(minutes(20), AT_MINUTE_2))
+            .advanceWatermarkToInfinity(),
+        twoPerTenMinutes(),
+        low(AT_MINUTE_1),
+        low(AT_MINUTE_2),
+        velocity(AT_MINUTE_3));
   }
 
   @Test
   public void testLatePaymentWithinLatenessCountedAgainstItsNeighboursLate() {
-    Payment first = payment(1, "tx-1", "ACC-1", "ACC-9", "10.00", minutes(1));
-    Payment second = payment(2, "tx-2", "ACC-1", "ACC-9", "10.00", minutes(2));
-    Payment late = payment(3, "tx-3", "ACC-1", "ACC-9", "10.00", minutes(3));
-    Payment afterWindow = payment(4, "tx-4", "ACC-1", "ACC-9", "10.00", minutes(30));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(first), onTime(second))
-                .advanceWatermarkTo(minutes(20))
-                // Seventeen minutes behind the watermark, inside the default hour of lateness.
-                .addElements(TimestampedValue.of(late, minutes(20)), onTime(afterWindow))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes());
+    Payment afterWindow = small(4, "tx-4", minutes(30));
 
-    PAssert.that(scored)
-        .containsInAnyOrder(low(first), low(second), velocity(late), low(afterWindow));
-    pipeline.run();
+    assertScores(
+        stream()
+            .addElements(onTime(AT_MINUTE_1), onTime(AT_MINUTE_2))
+            .advanceWatermarkTo(minutes(20))
+            // Seventeen minutes behind the watermark, inside the default hour of lateness.
+            .addElements(arrivedAt(minutes(20), AT_MINUTE_3), onTime(afterWindow))
+            .advanceWatermarkToInfinity(),
+        twoPerTenMinutes(),
+        low(AT_MINUTE_1),
+        low(AT_MINUTE_2),
+        velocity(AT_MINUTE_3),
+        low(afterWindow));
   }
 
   @Test
   public void testPaymentLaterThanLatenessScoredWithoutForgottenNeighboursLate() {
-    Payment first = payment(1, "tx-1", "ACC-1", "ACC-9", "10.00", minutes(1));
-    Payment second = payment(2, "tx-2", "ACC-1", "ACC-9", "10.00", minutes(2));
-    Payment late = payment(3, "tx-3", "ACC-1", "ACC-9", "10.00", minutes(3));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(first), onTime(second))
-                .advanceWatermarkTo(minutes(40))
-                // History is kept for the ten-minute window plus five minutes of lateness.
-                .addElements(TimestampedValue.of(late, minutes(40)))
-                .advanceWatermarkToInfinity(),
-            twoPerTenMinutes().withLateness(Duration.standardMinutes(5)));
-
-    PAssert.that(scored).containsInAnyOrder(low(first), low(second), low(late));
-    pipeline.run();
+    // History is kept for the ten-minute window plus five minutes of lateness: at minute 40 the
+    // first two are forgotten when the third arrives.
+    assertScores(
+        stream()
+            .addElements(onTime(AT_MINUTE_1), onTime(AT_MINUTE_2))
+            .advanceWatermarkTo(minutes(40))
+            .addElements(arrivedAt(minutes(40), AT_MINUTE_3))
+            .advanceWatermarkToInfinity(),
+        twoPerTenMinutes().withLateness(Duration.standardMinutes(5)),
+        low(AT_MINUTE_1),
+        low(AT_MINUTE_2),
+        low(AT_MINUTE_3));
   }
 
   // ---------------------------------------------------------------- held until the watermark
@@ -415,21 +394,20 @@ public class FraudScoringTest {
     // All three arrive before the watermark moves. Each must come out in the step where the
     // watermark passes its timestamp, alone: a downstream trigger that fires on every element
     // shows which step released what.
-    Payment a = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1));
-    Payment b = payment(2, "tx-b", "ACC-1", "ACC-9", "10.00", minutes(3));
-    Payment c = payment(3, "tx-c", "ACC-2", "ACC-9", "10.00", minutes(2));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(a), onTime(b), onTime(c))
-                .advanceWatermarkTo(minutes(1).plus(Duration.standardSeconds(30)))
-                .advanceWatermarkTo(minutes(2).plus(Duration.standardSeconds(30)))
-                .advanceWatermarkTo(minutes(3).plus(Duration.standardSeconds(30)))
-                .advanceWatermarkToInfinity(),
-            FraudScoring.create());
+    Payment a = small(1, "tx-a", minutes(1));
+    Payment b = small(2, "tx-b", minutes(3));
+    Payment c = small(3, "tx-c", "ACC-2", minutes(2));
 
-    PAssert.that(releases(scored)).containsInAnyOrder("pane 0: tx-a", "pane 1: tx-c", "pane 2: tx-b");
-    pipeline.run();
+    assertReleases(
+        stream()
+            .addElements(onTime(a), onTime(b), onTime(c))
+            .advanceWatermarkTo(minutes(1).plus(Duration.standardSeconds(30)))
+            .advanceWatermarkTo(minutes(2).plus(Duration.standardSeconds(30)))
+            .advanceWatermarkTo(minutes(3).plus(Duration.standardSeconds(30)))
+            .advanceWatermarkToInfinity(),
+        "pane 0: tx-a",
+        "pane 1: tx-c",
+        "pane 2: tx-b");
   }
 
   @Test
@@ -440,20 +418,18 @@ public class FraudScoringTest {
     // buckets released by the last step, their two releases could reach the regrouping in either
     // order.
     Instant second = minutes(1);
-    Payment a = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(200)));
-    Payment b = payment(2, "tx-b", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(700)));
-    Payment c = payment(3, "tx-c", "ACC-1", "ACC-9", "10.00", second.plus(Duration.millis(1_200)));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(a), onTime(b), onTime(c))
-                .advanceWatermarkTo(second.plus(Duration.millis(800)))
-                .advanceWatermarkTo(second.plus(Duration.millis(1_001)))
-                .advanceWatermarkToInfinity(),
-            FraudScoring.create());
+    Payment a = small(1, "tx-a", second.plus(Duration.millis(200)));
+    Payment b = small(2, "tx-b", second.plus(Duration.millis(700)));
+    Payment c = small(3, "tx-c", second.plus(Duration.millis(1_200)));
 
-    PAssert.that(releases(scored)).containsInAnyOrder("pane 0: tx-a, tx-b", "pane 1: tx-c");
-    pipeline.run();
+    assertReleases(
+        stream()
+            .addElements(onTime(a), onTime(b), onTime(c))
+            .advanceWatermarkTo(second.plus(Duration.millis(800)))
+            .advanceWatermarkTo(second.plus(Duration.millis(1_001)))
+            .advanceWatermarkToInfinity(),
+        "pane 0: tx-a, tx-b",
+        "pane 1: tx-c");
   }
 
   @Test
@@ -461,33 +437,25 @@ public class FraudScoringTest {
     // Copies whose event times fall in different deduplication windows (0:59.7 and 1:00.0,
     // either side of a window boundary) both get through. Both wait in the second ending at 1:00.0, and neither
     // may replace the other there.
-    Payment first = payment(1, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1).minus(Duration.millis(300)));
-    Payment copy = payment(2, "tx-a", "ACC-1", "ACC-9", "10.00", minutes(1));
-    PCollection<ScoredPayment> scored =
-        score(stream().addElements(onTime(first), onTime(copy)).advanceWatermarkToInfinity(), FraudScoring.create());
-
-    PAssert.that(scored).containsInAnyOrder(low(first), low(copy));
-    pipeline.run();
+    assertScoresArrivingTogether(
+        FraudScoring.create(),
+        low(small(1, "tx-a", minutes(1).minus(Duration.millis(300)))),
+        low(small(2, "tx-a", minutes(1))));
   }
 
   @Test
   public void testNothingEmittedBeforeWatermarkPassesOutOfOrder() {
     // The later payment arrives first and the watermark moves, but not past it: it is held until
     // the earlier one, which arrives next, has been released.
-    Payment early = payment(1, "tx-early", "ACC-1", "ACC-9", "10.00", minutes(2));
-    Payment later = payment(2, "tx-later", "ACC-1", "ACC-9", "10.00", minutes(4));
-    PCollection<ScoredPayment> scored =
-        score(
-            stream()
-                .addElements(onTime(later))
-                .advanceWatermarkTo(minutes(1))
-                .addElements(onTime(early))
-                .advanceWatermarkTo(minutes(3))
-                .advanceWatermarkToInfinity(),
-            FraudScoring.create());
-
-    PAssert.that(releases(scored)).containsInAnyOrder("pane 0: tx-early", "pane 1: tx-later");
-    pipeline.run();
+    assertReleases(
+        stream()
+            .addElements(onTime(small(2, "tx-later", minutes(4))))
+            .advanceWatermarkTo(minutes(1))
+            .addElements(onTime(small(1, "tx-early", minutes(2))))
+            .advanceWatermarkTo(minutes(3))
+            .advanceWatermarkToInfinity(),
+        "pane 0: tx-early",
+        "pane 1: tx-later");
   }
 
   /**
@@ -538,27 +506,25 @@ public class FraudScoringTest {
         stream()
             .addElements(onTime(payment(1, "tx-1", "ACC-1", "ACC-2", "10.00", minutes(0))))
             .advanceWatermarkTo(minutes(14))
-            .addElements(onTime(payment(2, "tx-2", "ACC-1", "ACC-2", "10.00", minutes(14).plus(Duration.standardSeconds(30)))))
+            .addElements(
+                onTime(
+                    payment(
+                        2, "tx-2", "ACC-1", "ACC-2", "10.00", minutes(14).plus(Duration.standardSeconds(30)))))
             .advanceWatermarkTo(minutes(31))
             .addElements(onTime(payment(3, "tx-3", "ACC-1", "ACC-2", "10.00", minutes(32))))
             .advanceWatermarkToInfinity(),
         scoring);
 
-    org.apache.beam.sdk.PipelineResult result = pipeline.run();
+    PipelineResult result = pipeline.run();
     result.waitUntilFinish();
+    MetricsFilter forgottenHistories =
+        MetricsFilter.builder()
+            .addNameFilter(MetricNameFilter.named(FraudScoring.class, "sender_histories_forgotten"))
+            .build();
     long forgotten = 0;
-    for (org.apache.beam.sdk.metrics.MetricResult<Long> counter :
-        result
-            .metrics()
-            .queryMetrics(
-                org.apache.beam.sdk.metrics.MetricsFilter.builder()
-                    .addNameFilter(
-                        org.apache.beam.sdk.metrics.MetricNameFilter.named(
-                            FraudScoring.class, "sender_histories_forgotten"))
-                    .build())
-            .getCounters()) {
+    for (MetricResult<Long> counter : result.metrics().queryMetrics(forgottenHistories).getCounters()) {
       forgotten += counter.getAttempted();
     }
-    org.junit.Assert.assertEquals(2, forgotten);
+    assertEquals(2, forgotten);
   }
 }

@@ -26,7 +26,7 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Per-window, per-currency totals. Element timestamps follow PaymentTimestampPolicy: the event
+ * Per-window, per-currency totals. Element timestamps follow EventTimePolicy: the event
  * time, or the watermark at arrival for a payment older than the watermark; windows follow the
  * event time.
  */
@@ -35,11 +35,9 @@ public class PaymentMetricsTest {
   private static final Duration MINUTE = Duration.standardMinutes(1);
   private static final FraudRules RULES = FraudRules.defaults();
 
-  private static final IntervalWindow FIRST_MINUTE = new IntervalWindow(T0, T0.plus(MINUTE));
-  private static final IntervalWindow SECOND_MINUTE =
-      new IntervalWindow(T0.plus(MINUTE), T0.plus(MINUTE.multipliedBy(2)));
-  private static final IntervalWindow THIRD_MINUTE =
-      new IntervalWindow(T0.plus(MINUTE.multipliedBy(2)), T0.plus(MINUTE.multipliedBy(3)));
+  private static final IntervalWindow FIRST_MINUTE = new IntervalWindow(T0, minutes(1));
+  private static final IntervalWindow SECOND_MINUTE = new IntervalWindow(minutes(1), minutes(2));
+  private static final IntervalWindow THIRD_MINUTE = new IntervalWindow(minutes(2), minutes(3));
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
 
@@ -48,7 +46,41 @@ public class PaymentMetricsTest {
   }
 
   private PCollection<WindowMetrics> metrics(TestStream<ScoredPayment> events) {
-    return pipeline.apply(events).apply(PaymentMetrics.create());
+    return metrics(events, PaymentMetrics.create());
+  }
+
+  private PCollection<WindowMetrics> metrics(
+      TestStream<ScoredPayment> events, PaymentMetrics paymentMetrics) {
+    return pipeline.apply(events).apply(paymentMetrics);
+  }
+
+  /** Every payment arrives on time, all in one step, then the watermark passes everything. */
+  private TestStream<ScoredPayment> arrivingTogetherOnTime(List<ScoredPayment> payments) {
+    List<TimestampedValue<ScoredPayment>> arrivals =
+        payments.stream().map(PaymentMetricsTest::onTime).toList();
+    return stream()
+        .addElements(arrivals.get(0), arrivals.subList(1, arrivals.size()).toArray(timestampedArray()))
+        .advanceWatermarkToInfinity();
+  }
+
+  private TestStream<ScoredPayment> arrivingTogetherOnTime(ScoredPayment... payments) {
+    return arrivingTogetherOnTime(List.of(payments));
+  }
+
+  /** Checks the rows of {@code window}'s on-time pane; the pipeline still has to run. */
+  private static void assertOnTimePane(
+      PCollection<WindowMetrics> metrics, IntervalWindow window, WindowMetrics... expected) {
+    PAssert.that(metrics).inOnTimePane(window).containsInAnyOrder(expected);
+  }
+
+  /** Checks the rows of every pane of {@code window}; the pipeline still has to run. */
+  private static void assertAllPanes(
+      PCollection<WindowMetrics> metrics, IntervalWindow window, WindowMetrics... expected) {
+    PAssert.that(metrics).inWindow(window).containsInAnyOrder(expected);
+  }
+
+  private static Instant minutes(long minutes) {
+    return T0.plus(MINUTE.multipliedBy(minutes));
   }
 
   private static Instant seconds(long seconds) {
@@ -59,6 +91,15 @@ public class PaymentMetricsTest {
   private static ScoredPayment scored(
       long offset, String transactionId, String amount, String currency, Instant eventTime) {
     return RULES.score(TestEvents.payment(offset, transactionId, amount, currency, eventTime), 1);
+  }
+
+  /** Payment number {@code n}, transaction tx-n, {@link #scored} by the default rules. */
+  private static ScoredPayment scored(long n, String amount, String currency, Instant eventTime) {
+    return scored(n, "tx-" + n, amount, currency, eventTime);
+  }
+
+  private static ScoredPayment usd(long n, String amount, Instant eventTime) {
+    return scored(n, amount, "USD", eventTime);
   }
 
   private static TimestampedValue<ScoredPayment> onTime(ScoredPayment scored) {
@@ -108,20 +149,18 @@ public class PaymentMetricsTest {
 
   @Test
   public void testTotalsPerWindowAndCurrencyOnTime() {
-    ScoredPayment high = scored(3, "tx-3", "6000.00", "USD", seconds(30));
+    ScoredPayment high = usd(3, "6000.00", seconds(30));
     assertEquals(RiskLevel.HIGH, high.getRiskLevel());
     PCollection<WindowMetrics> metrics =
         metrics(
             stream()
-                .addElements(
-                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(5))),
-                    onTime(scored(2, "tx-2", "1500.05", "USD", seconds(10))))
-                .addElements(onTime(high), onTime(scored(4, "tx-4", "0.20", "USD", seconds(59))))
+                .addElements(onTime(usd(1, "0.10", seconds(5))), onTime(usd(2, "1500.05", seconds(10))))
+                .addElements(onTime(high), onTime(usd(4, "0.20", seconds(59))))
                 .advanceWatermarkToInfinity());
 
     WindowMetrics expected =
         onTimeRow(FIRST_MINUTE, "USD", 4, "7500.35", "1875.087500000", "6000.00", 1);
-    PAssert.that(metrics).inOnTimePane(FIRST_MINUTE).containsInAnyOrder(expected);
+    assertOnTimePane(metrics, FIRST_MINUTE, expected);
     PAssert.that(metrics).containsInAnyOrder(expected);
     pipeline.run();
   }
@@ -130,16 +169,10 @@ public class PaymentMetricsTest {
   public void testAmountsAddUpExactlyToTheCentOnTime() {
     // 0.1 + 0.2 is 0.30000000000000004 in binary floating point.
     PCollection<WindowMetrics> metrics =
-        metrics(
-            stream()
-                .addElements(
-                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(1))),
-                    onTime(scored(2, "tx-2", "0.20", "USD", seconds(2))))
-                .advanceWatermarkToInfinity());
+        metrics(arrivingTogetherOnTime(usd(1, "0.10", seconds(1)), usd(2, "0.20", seconds(2))));
 
-    PAssert.that(metrics)
-        .inOnTimePane(FIRST_MINUTE)
-        .containsInAnyOrder(onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0));
+    assertOnTimePane(
+        metrics, FIRST_MINUTE, onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0));
     PAssert.that(metrics).satisfies(PaymentMetricsTest::assertAmountScales);
     pipeline.run();
   }
@@ -161,23 +194,18 @@ public class PaymentMetricsTest {
   public void testAverageRoundsHalfEvenToNineDecimalsOnTime() {
     // 2.57 / 256 = 0.0100390625 and 2.59 / 256 = 0.0101171875: both exactly halfway at the
     // tenth place. Half-even rounds the first down and the second up.
-    List<TimestampedValue<ScoredPayment>> payments = new ArrayList<>();
+    List<ScoredPayment> payments = new ArrayList<>();
     for (int i = 0; i < 256; i++) {
-      payments.add(onTime(scored(i, "usd-" + i, i == 0 ? "0.02" : "0.01", "USD", seconds(i % 60))));
-      payments.add(
-          onTime(scored(1000 + i, "eur-" + i, i < 3 ? "0.02" : "0.01", "EUR", seconds(i % 60))));
+      payments.add(scored(i, "usd-" + i, i == 0 ? "0.02" : "0.01", "USD", seconds(i % 60)));
+      payments.add(scored(1000 + i, "eur-" + i, i < 3 ? "0.02" : "0.01", "EUR", seconds(i % 60)));
     }
-    PCollection<WindowMetrics> metrics =
-        metrics(
-            stream()
-                .addElements(payments.get(0), payments.subList(1, payments.size()).toArray(timestampedArray()))
-                .advanceWatermarkToInfinity());
+    PCollection<WindowMetrics> metrics = metrics(arrivingTogetherOnTime(payments));
 
-    PAssert.that(metrics)
-        .inOnTimePane(FIRST_MINUTE)
-        .containsInAnyOrder(
-            onTimeRow(FIRST_MINUTE, "USD", 256, "2.57", "0.010039062", "0.02", 0),
-            onTimeRow(FIRST_MINUTE, "EUR", 256, "2.59", "0.010117188", "0.02", 0));
+    assertOnTimePane(
+        metrics,
+        FIRST_MINUTE,
+        onTimeRow(FIRST_MINUTE, "USD", 256, "2.57", "0.010039062", "0.02", 0),
+        onTimeRow(FIRST_MINUTE, "EUR", 256, "2.59", "0.010117188", "0.02", 0));
     pipeline.run();
   }
 
@@ -190,20 +218,18 @@ public class PaymentMetricsTest {
   public void testTwoCurrenciesInSameWindowGiveTwoRowsOnTime() {
     PCollection<WindowMetrics> metrics =
         metrics(
-            stream()
-                .addElements(
-                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(1))),
-                    onTime(scored(2, "tx-2", "10.00", "EUR", seconds(2))),
-                    onTime(scored(3, "tx-3", "0.20", "USD", seconds(3))),
-                    onTime(scored(4, "tx-4", "5000.01", "EUR", seconds(4))),
-                    onTime(scored(5, "tx-5", "0.20", "EUR", seconds(5))))
-                .advanceWatermarkToInfinity());
+            arrivingTogetherOnTime(
+                usd(1, "0.10", seconds(1)),
+                scored(2, "10.00", "EUR", seconds(2)),
+                usd(3, "0.20", seconds(3)),
+                scored(4, "5000.01", "EUR", seconds(4)),
+                scored(5, "0.20", "EUR", seconds(5))));
 
-    PAssert.that(metrics)
-        .inOnTimePane(FIRST_MINUTE)
-        .containsInAnyOrder(
-            onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0),
-            onTimeRow(FIRST_MINUTE, "EUR", 3, "5010.21", "1670.070000000", "5000.01", 1));
+    assertOnTimePane(
+        metrics,
+        FIRST_MINUTE,
+        onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0),
+        onTimeRow(FIRST_MINUTE, "EUR", 3, "5010.21", "1670.070000000", "5000.01", 1));
     pipeline.run();
   }
 
@@ -211,63 +237,60 @@ public class PaymentMetricsTest {
   public void testPaymentsInDifferentWindowsGiveSeparateRowsOnTime() {
     PCollection<WindowMetrics> metrics =
         metrics(
-            stream()
-                .addElements(
-                    onTime(scored(1, "tx-1", "1.00", "USD", seconds(0))),
-                    onTime(scored(2, "tx-2", "2.00", "USD", T0.plus(MINUTE).minus(Duration.millis(1)))),
-                    onTime(scored(3, "tx-3", "4.00", "USD", T0.plus(MINUTE))),
-                    onTime(scored(4, "tx-4", "8.00", "USD", seconds(150))))
-                .advanceWatermarkToInfinity());
+            arrivingTogetherOnTime(
+                usd(1, "1.00", seconds(0)),
+                usd(2, "2.00", minutes(1).minus(Duration.millis(1))),
+                usd(3, "4.00", minutes(1)),
+                usd(4, "8.00", seconds(150))));
 
     WindowMetrics first = onTimeRow(FIRST_MINUTE, "USD", 2, "3.00", "1.500000000", "2.00", 0);
     WindowMetrics second = onTimeRow(SECOND_MINUTE, "USD", 1, "4.00", "4.000000000", "4.00", 0);
     WindowMetrics third = onTimeRow(THIRD_MINUTE, "USD", 1, "8.00", "8.000000000", "8.00", 0);
-    PAssert.that(metrics).inWindow(FIRST_MINUTE).containsInAnyOrder(first);
-    PAssert.that(metrics).inWindow(SECOND_MINUTE).containsInAnyOrder(second);
-    PAssert.that(metrics).inWindow(THIRD_MINUTE).containsInAnyOrder(third);
+    assertAllPanes(metrics, FIRST_MINUTE, first);
+    assertAllPanes(metrics, SECOND_MINUTE, second);
+    assertAllPanes(metrics, THIRD_MINUTE, third);
     PAssert.that(metrics).containsInAnyOrder(first, second, third);
     pipeline.run();
   }
 
   @Test
   public void testOnTimePaneFiresWhenWatermarkPassesWindowEndOnTime() {
-    Instant lastInstantOfWindow = T0.plus(MINUTE).minus(Duration.millis(1));
+    Instant lastInstantOfWindow = minutes(1).minus(Duration.millis(1));
     PCollection<WindowMetrics> metrics =
         metrics(
             stream()
-                .addElements(onTime(scored(1, "tx-1", "0.10", "USD", seconds(10))))
+                .addElements(onTime(usd(1, "0.10", seconds(10))))
                 .advanceWatermarkTo(lastInstantOfWindow)
                 // Behind the watermark, so stamped at it, but its window has not ended yet.
                 .addElements(
-                    arrivedAtWatermark(scored(2, "tx-2", "0.20", "USD", seconds(50)), lastInstantOfWindow),
-                    onTime(scored(3, "tx-3", "7.00", "USD", seconds(70))))
-                .advanceWatermarkTo(T0.plus(MINUTE))
+                    arrivedAtWatermark(usd(2, "0.20", seconds(50)), lastInstantOfWindow),
+                    onTime(usd(3, "7.00", seconds(70))))
+                .advanceWatermarkTo(minutes(1))
                 .advanceWatermarkToInfinity());
 
     WindowMetrics onTime = onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0);
-    PAssert.that(metrics).inOnTimePane(FIRST_MINUTE).containsInAnyOrder(onTime);
+    assertOnTimePane(metrics, FIRST_MINUTE, onTime);
     // One firing only: nothing early, nothing after.
-    PAssert.that(metrics).inWindow(FIRST_MINUTE).containsInAnyOrder(onTime);
-    PAssert.that(metrics)
-        .inOnTimePane(SECOND_MINUTE)
-        .containsInAnyOrder(onTimeRow(SECOND_MINUTE, "USD", 1, "7.00", "7.000000000", "7.00", 0));
+    assertAllPanes(metrics, FIRST_MINUTE, onTime);
+    assertOnTimePane(
+        metrics, SECOND_MINUTE, onTimeRow(SECOND_MINUTE, "USD", 1, "7.00", "7.000000000", "7.00", 0));
     pipeline.run();
   }
 
   @Test
   public void testLatePaymentsUpdateWindowInAccumulatingLatePanesLate() {
-    Instant watermark = T0.plus(MINUTE.multipliedBy(2));
-    Instant laterWatermark = T0.plus(MINUTE.multipliedBy(30));
+    Instant watermark = minutes(2);
+    Instant laterWatermark = minutes(30);
     PCollection<WindowMetrics> metrics =
         metrics(
             stream()
                 .addElements(
-                    onTime(scored(1, "tx-1", "0.10", "USD", seconds(10))),
-                    onTime(scored(2, "tx-2", "0.20", "USD", seconds(20))))
+                    onTime(usd(1, "0.10", seconds(10))),
+                    onTime(usd(2, "0.20", seconds(20))))
                 .advanceWatermarkTo(watermark)
-                .addElements(arrivedAtWatermark(scored(3, "tx-3", "7000.00", "USD", seconds(30)), watermark))
+                .addElements(arrivedAtWatermark(usd(3, "7000.00", seconds(30)), watermark))
                 .advanceWatermarkTo(laterWatermark)
-                .addElements(arrivedAtWatermark(scored(4, "tx-4", "0.30", "USD", seconds(40)), laterWatermark))
+                .addElements(arrivedAtWatermark(usd(4, "0.30", seconds(40)), laterWatermark))
                 .advanceWatermarkToInfinity());
 
     WindowMetrics onTime = onTimeRow(FIRST_MINUTE, "USD", 2, "0.30", "0.150000000", "0.20", 0);
@@ -275,9 +298,9 @@ public class PaymentMetricsTest {
         row(FIRST_MINUTE, "USD", 3, "7000.30", "2333.433333333", "7000.00", 1, 1, "LATE");
     WindowMetrics secondLate =
         row(FIRST_MINUTE, "USD", 4, "7000.60", "1750.150000000", "7000.00", 1, 2, "LATE");
-    PAssert.that(metrics).inOnTimePane(FIRST_MINUTE).containsInAnyOrder(onTime);
+    assertOnTimePane(metrics, FIRST_MINUTE, onTime);
     PAssert.that(metrics).inLatePane(FIRST_MINUTE).containsInAnyOrder(firstLate, secondLate);
-    PAssert.that(metrics).inWindow(FIRST_MINUTE).containsInAnyOrder(onTime, firstLate, secondLate);
+    assertAllPanes(metrics, FIRST_MINUTE, onTime, firstLate, secondLate);
     pipeline.run();
   }
 
@@ -291,35 +314,31 @@ public class PaymentMetricsTest {
             stream()
                 .advanceWatermarkTo(watermark)
                 .addElements(
-                    arrivedAtWatermark(scored(1, "tx-1", "3.00", "USD", seconds(50)), watermark),
-                    onTime(scored(2, "tx-2", "5.00", "USD", seconds(75))))
+                    arrivedAtWatermark(usd(1, "3.00", seconds(50)), watermark),
+                    onTime(usd(2, "5.00", seconds(75))))
                 .advanceWatermarkToInfinity());
 
-    PAssert.that(metrics)
-        .inWindow(FIRST_MINUTE)
-        .containsInAnyOrder(row(FIRST_MINUTE, "USD", 1, "3.00", "3.000000000", "3.00", 0, 0, "LATE"));
-    PAssert.that(metrics)
-        .inOnTimePane(SECOND_MINUTE)
-        .containsInAnyOrder(onTimeRow(SECOND_MINUTE, "USD", 1, "5.00", "5.000000000", "5.00", 0));
+    assertAllPanes(
+        metrics, FIRST_MINUTE, row(FIRST_MINUTE, "USD", 1, "3.00", "3.000000000", "3.00", 0, 0, "LATE"));
+    assertOnTimePane(
+        metrics, SECOND_MINUTE, onTimeRow(SECOND_MINUTE, "USD", 1, "5.00", "5.000000000", "5.00", 0));
     pipeline.run();
   }
 
   @Test
   public void testPaymentBeyondAllowedLatenessNotCountedLate() {
-    Instant watermark = T0.plus(MINUTE.multipliedBy(10));
+    Instant watermark = minutes(10);
     PCollection<WindowMetrics> metrics =
-        pipeline
-            .apply(
-                stream()
-                    .addElements(onTime(scored(1, "tx-1", "1.00", "USD", seconds(10))))
-                    .advanceWatermarkTo(watermark)
-                    .addElements(arrivedAtWatermark(scored(2, "tx-2", "2.00", "USD", seconds(20)), watermark))
-                    .advanceWatermarkToInfinity())
-            .apply(PaymentMetrics.create().withAllowedLateness(Duration.standardMinutes(5)));
+        metrics(
+            stream()
+                .addElements(onTime(usd(1, "1.00", seconds(10))))
+                .advanceWatermarkTo(watermark)
+                .addElements(arrivedAtWatermark(usd(2, "2.00", seconds(20)), watermark))
+                .advanceWatermarkToInfinity(),
+            PaymentMetrics.create().withAllowedLateness(Duration.standardMinutes(5)));
 
-    PAssert.that(metrics)
-        .inWindow(FIRST_MINUTE)
-        .containsInAnyOrder(onTimeRow(FIRST_MINUTE, "USD", 1, "1.00", "1.000000000", "1.00", 0));
+    assertAllPanes(
+        metrics, FIRST_MINUTE, onTimeRow(FIRST_MINUTE, "USD", 1, "1.00", "1.000000000", "1.00", 0));
     pipeline.run();
   }
 
@@ -328,18 +347,12 @@ public class PaymentMetricsTest {
     Duration fiveMinutes = Duration.standardMinutes(5);
     IntervalWindow firstFive = new IntervalWindow(T0, T0.plus(fiveMinutes));
     PCollection<WindowMetrics> metrics =
-        pipeline
-            .apply(
-                stream()
-                    .addElements(
-                        onTime(scored(1, "tx-1", "1.00", "USD", seconds(10))),
-                        onTime(scored(2, "tx-2", "2.00", "USD", seconds(250))))
-                    .advanceWatermarkToInfinity())
-            .apply(PaymentMetrics.create().withWindowSize(fiveMinutes));
+        metrics(
+            arrivingTogetherOnTime(usd(1, "1.00", seconds(10)), usd(2, "2.00", seconds(250))),
+            PaymentMetrics.create().withWindowSize(fiveMinutes));
 
-    PAssert.that(metrics)
-        .inOnTimePane(firstFive)
-        .containsInAnyOrder(onTimeRow(firstFive, "USD", 2, "3.00", "1.500000000", "2.00", 0));
+    assertOnTimePane(
+        metrics, firstFive, onTimeRow(firstFive, "USD", 2, "3.00", "1.500000000", "2.00", 0));
     pipeline.run();
   }
 }

@@ -14,6 +14,7 @@ import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -41,16 +42,17 @@ public final class CdcLocalRun {
       throws LocalRunException {
     CdcConfig config = CdcConfig.from(options);
     Path drainFile = RunUntilIdle.drainFile(options);
+    ReadFromKafka read = config.read().withDrainSignal(FileDrainSignal.whenExists(drainFile));
+    Map<String, Object> kafkaAdminConfig = RunUntilIdle.checkKafka(read);
     try (LocalBigQuery standIn = LocalBigQuery.openChanges(Path.of(options.getTablesDir()), config.tables(), config.table())) {
       Pipeline pipeline = Pipeline.create(options);
-      ReadFromKafka read = config.read().withDrainSignal(FileDrainSignal.whenExists(drainFile));
       CdcGraph graph = CdcGraph.of(config).withServices(standIn.services());
       if (options.getFailOnceAfterChanges() > 0) {
         graph = graph.withDrillAfterParsing(FailureDrill.failOnceAfter(options.getFailOnceAfterChanges()));
       }
       CdcPipeline.build(pipeline, read, graph);
       return new RunUntilIdle(
-              pipeline, read, options, ParseChangeEvents.RECORDS_READ, standIn, config.table().name(), drainFile)
+              pipeline, read, options, ParseChangeEvents.RECORDS_READ, standIn, config.table().name(), drainFile, kafkaAdminConfig)
           .run(inputComplete, (recordsRead, rows, deadLetters) -> { }, out);
     } catch (IOException e) {
       throw new LocalRunException(e.getMessage());

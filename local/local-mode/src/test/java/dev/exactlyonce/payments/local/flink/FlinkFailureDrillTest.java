@@ -57,22 +57,13 @@ class FlinkFailureDrillTest {
    * reading dead-lettered it, hence replay accounting.
    */
   private Reconciliation.Report drill(String writeMode, Reconciliation.Accounting accounting) throws Exception {
-    try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
-      kafka.createTopic("payments", 4);
+    try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir)) {
       SimulatorSettings settings =
           SimulatorSettings.defaults(Instant.now())
               .withPayments(1_500)
               .withRate(300)
               .withFrequentTrouble();
-      CompletableFuture<Ledger> simulation =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return KafkaSink.simulate(kafka.bootstrapServers(), "payments", settings, sent -> { });
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
-                }
-              });
+      CompletableFuture<Ledger> simulation = FlinkLocalRuns.sendWhileRunning(kafka, settings);
       Path tables = dir.resolve("tables");
       LocalModeOptions options =
           FlinkLocalRuns.options(

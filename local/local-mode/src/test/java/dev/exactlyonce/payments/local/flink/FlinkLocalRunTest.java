@@ -67,14 +67,13 @@ class FlinkLocalRunTest {
 
   @Test
   void simulatedPaymentsReconcileOnFlinkLocal() throws Exception {
-    try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
-      kafka.createTopic("payments", 4);
+    try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir)) {
       SimulatorSettings settings =
           SimulatorSettings.defaults(Instant.now())
               .withPayments(800)
               .withRate(5_000)
               .withFrequentTrouble();
-      Ledger ledger = KafkaSink.simulate(kafka.bootstrapServers(), "payments", settings, sent -> { });
+      Ledger ledger = FlinkLocalRuns.send(kafka, settings);
       Path tables = dir.resolve("tables");
       LocalModeOptions options =
           FlinkLocalRuns.options(kafka, tables, dir.resolve("checkpoints"), 2_000, "--flinkMaster=[local]");

@@ -32,8 +32,7 @@ class FlinkLostCheckpointTest {
 
   @Test
   void replayFromEarliestAfterLosingAllStateLeavesTheSameTables() throws Exception {
-    try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
-      kafka.createTopic("payments", 4);
+    try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir)) {
       // No late events here: whether a payment is later than the horizon depends on how far the
       // watermark got when it was read, which a replay from the start does not reproduce.
       SimulatorSettings settings =
@@ -41,7 +40,7 @@ class FlinkLostCheckpointTest {
               .withPayments(600)
               .withRate(5_000)
               .withInjectionRates(0.05, 0.01, 0.01, 0.05, 0.0, 0.02);
-      Ledger ledger = KafkaSink.simulate(kafka.bootstrapServers(), "payments", settings, sent -> { });
+      Ledger ledger = FlinkLocalRuns.send(kafka, settings);
       Path tables = dir.resolve("tables");
       Path checkpoints = dir.resolve("checkpoints");
 

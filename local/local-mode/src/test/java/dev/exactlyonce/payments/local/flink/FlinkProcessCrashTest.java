@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * from what survived the crash, and UPSERT writes leave one row per payment, nothing lost.
  */
 class FlinkProcessCrashTest {
-  private static final String TOPIC = "payments";
+  private static final String TOPIC = FlinkLocalRuns.TOPIC;
   private static final String GROUP = "crash-drill";
   private static final int SIGKILL_EXIT = 128 + 9;
   private static final Duration PATIENCE = Duration.ofMinutes(3);
@@ -50,7 +50,7 @@ class FlinkProcessCrashTest {
 
   @Test
   void killedMidStreamThenRestartedFromCommittedOffsetsLosesNothingAndWritesNothingTwice() throws Exception {
-    try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
+    try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir)) {
       Crash crash = crashMidStream(kafka);
 
       LocalPipeline.Outcome restart = restart(kafka);
@@ -71,7 +71,7 @@ class FlinkProcessCrashTest {
 
   @Test
   void killedMidStreamThenResumedFromTheRetainedCheckpointReconciles() throws Exception {
-    try (LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
+    try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir)) {
       Crash crash = crashMidStream(kafka);
 
       LocalPipeline.Outcome restart = restart(kafka, "--resumeFromLatestCheckpoint=true");
@@ -98,7 +98,6 @@ class FlinkProcessCrashTest {
    * every payment is sent.
    */
   private Crash crashMidStream(LocalKafka kafka) throws Exception {
-    kafka.createTopic(TOPIC, 4);
     Path log = dir.resolve("killed-run.log");
     Process pipeline = launch(kafka, tables(), checkpoints(), log);
     // No late events: a record's lateness depends on how far the watermark got when it was read,
@@ -111,7 +110,7 @@ class FlinkProcessCrashTest {
     // Production starts once the job runs (it has completed a checkpoint): on a busy machine the
     // job's JVM took longer to start than the whole production, and was killed after it.
     awaitOrFail(pipeline, log, () -> RetainedCheckpoints.latest(checkpoints()).isPresent());
-    CompletableFuture<Ledger> producing = CompletableFuture.supplyAsync(() -> simulate(kafka, settings));
+    CompletableFuture<Ledger> producing = FlinkLocalRuns.sendWhileRunning(kafka, settings);
 
     awaitOrFail(pipeline, log, () -> rowsWritten(tables()) >= 200 && committedOffsets(kafka) > 0);
     assertFalse(producing.isDone(), "the pipeline is killed while payments still stream in");
@@ -160,13 +159,6 @@ class FlinkProcessCrashTest {
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
-  private static Ledger simulate(LocalKafka kafka, SimulatorSettings settings) {
-    try {
-      return KafkaSink.simulate(kafka.bootstrapServers(), TOPIC, settings, sent -> { });
-    } catch (IOException | InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static void awaitOrFail(Process process, Path log, BooleanSupplier condition) throws Exception {
     long deadline = System.nanoTime() + PATIENCE.toNanos();

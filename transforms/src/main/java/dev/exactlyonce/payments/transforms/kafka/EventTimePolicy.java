@@ -13,7 +13,8 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Event-time timestamps and watermark for one Kafka partition of payment events.
+ * Event-time timestamps and watermark for one Kafka partition, by the event time each record carries
+ * in its value: a payment's {@code event_time}, a change's {@code ts_ms}.
  *
  * <p>The watermark is the largest event time seen minus a bound on out-of-orderness, as in
  * Beam's {@code CustomTimestampPolicyWithLimitedDelay}: capped at now minus the bound when event
@@ -32,7 +33,7 @@ import org.joda.time.Instant;
  * <p>The event time is the payment's {@code event_time} by default; the CDC pipeline reads a
  * change's {@code ts_ms} instead ({@link ReadFromKafka#withEventTime}).
  */
-public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]> {
+public final class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
 
   /** The latest timestamp an element of the global window may carry. */
   private static final Instant LATEST_TIMESTAMP = GlobalWindow.INSTANCE.maxTimestamp();
@@ -46,11 +47,11 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
   private boolean recordSinceLastWatermark;
   private boolean drainSeen;
 
-  PaymentTimestampPolicy(Duration maxOutOfOrderness, Optional<Instant> previousWatermark) {
+  EventTimePolicy(Duration maxOutOfOrderness, Optional<Instant> previousWatermark) {
     this(maxOutOfOrderness, DrainSignal.never(), previousWatermark);
   }
 
-  public PaymentTimestampPolicy(
+  public EventTimePolicy(
       Duration maxOutOfOrderness, DrainSignal drain, Optional<Instant> previousWatermark) {
     this(maxOutOfOrderness, drain, PaymentJsonParser::eventTimeOf, null, previousWatermark);
   }
@@ -60,7 +61,7 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
    * and, if {@code maxClockSkew} is given, an event time further than that ahead of its record's
    * Kafka timestamp taken as unreadable (see {@link PaymentJsonParser#isAheadOfItsRecord}).
    */
-  public PaymentTimestampPolicy(
+  public EventTimePolicy(
       Duration maxOutOfOrderness,
       DrainSignal drain,
       SerializableFunction<byte[], Instant> eventTimeOf,
@@ -86,7 +87,7 @@ public final class PaymentTimestampPolicy extends TimestampPolicy<byte[], byte[]
       SerializableFunction<byte[], Instant> eventTimeOf,
       @Nullable Duration maxClockSkew) {
     return (partition, previousWatermark) ->
-        new PaymentTimestampPolicy(maxOutOfOrderness, drain, eventTimeOf, maxClockSkew, previousWatermark);
+        new EventTimePolicy(maxOutOfOrderness, drain, eventTimeOf, maxClockSkew, previousWatermark);
   }
 
   @Override

@@ -6,49 +6,56 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.transforms.TestEvents;
 import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy.PartitionContext;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.kafka.common.TopicPartition;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Element timestamps and watermark {@link PaymentTimestampPolicy} gives one Kafka partition. */
-class PaymentTimestampPolicyTest {
+/** Element timestamps and watermark {@link EventTimePolicy} gives one Kafka partition. */
+class EventTimePolicyTest {
   private static final Duration BOUND = Duration.standardMinutes(5);
   private static final Instant T0 = TestEvents.T0;
   /** The wall clock in most tests: an hour after T0, so T0-based event times are in the past. */
   private static final Instant NOW = T0.plus(Duration.standardHours(1));
 
   /** A partition that still has records to read: idleness never applies. */
-  private static final PartitionContext BUSY = new FakePartitionContext(100, NOW);
+  private static final PartitionContext BUSY = partition(100, NOW);
 
-  /** A small, settable {@link PartitionContext}. */
-  private static final class FakePartitionContext extends PartitionContext {
-    private final long backlog;
-    private final Instant backlogCheckTime;
+  /** A partition with {@code backlog} records left to read, as last checked at {@code checkTime}. */
+  private static PartitionContext partition(long backlog, Instant checkTime) {
+    return new PartitionContext() {
+      @Override
+      public long getMessageBacklog() {
+        return backlog;
+      }
 
-    FakePartitionContext(long backlog, Instant backlogCheckTime) {
-      this.backlog = backlog;
-      this.backlogCheckTime = backlogCheckTime;
-    }
-
-    @Override
-    public long getMessageBacklog() {
-      return backlog;
-    }
-
-    @Override
-    public Instant getBacklogCheckTime() {
-      return backlogCheckTime;
-    }
+      @Override
+      public Instant getBacklogCheckTime() {
+        return checkTime;
+      }
+    };
   }
 
-  private static PaymentTimestampPolicy fresh() {
-    return new PaymentTimestampPolicy(BOUND, Optional.empty());
+  private static EventTimePolicy fresh() {
+    return new EventTimePolicy(BOUND, Optional.empty());
+  }
+
+  /** A policy restored from a checkpoint whose watermark was {@code previous}. */
+  private static EventTimePolicy restoredAt(Instant previous) {
+    return new EventTimePolicy(BOUND, Optional.of(previous));
   }
 
   private static Instant minutes(long m) {
@@ -67,13 +74,13 @@ class PaymentTimestampPolicyTest {
     return TestEvents.record(0, offset, json, NOW);
   }
 
-  private static Instant stamp(PaymentTimestampPolicy policy, KafkaRecord<byte[], byte[]> record) {
+  private static Instant stamp(EventTimePolicy policy, KafkaRecord<byte[], byte[]> record) {
     return policy.getTimestampForRecord(BUSY, record);
   }
 
   @Test
   void testInOrderRecordsAreStampedWithTheirEventTime() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
 
     assertEquals(minutes(0), stamp(policy, eventAt(1, minutes(0))));
     policy.watermarkAt(BUSY, NOW);
@@ -84,7 +91,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testEventTimeWithOffsetIsStampedInUtc() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     String json =
         TestEvents.json("tx-1", "10.00", "USD", T0)
             .replace(T0.toString(), "2026-03-01T12:00:00.000+02:00");
@@ -94,7 +101,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testWatermarkIsMaxEventTimeMinusBound() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(10)));
     stamp(policy, eventAt(2, minutes(30)));
     stamp(policy, eventAt(3, minutes(20)));
@@ -109,7 +116,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testOutOfOrderRecordWithinBoundKeepsItsEventTime() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(10)));
     policy.watermarkAt(BUSY, NOW); // minute 5
 
@@ -118,7 +125,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testRecordOlderThanReportedWatermarkIsStampedAtTheWatermark() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(30)));
     Instant watermark = policy.watermarkAt(BUSY, NOW);
 
@@ -130,7 +137,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testRecordStampedAtLatestReportedWatermarkNotAnEarlierOne() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(10)));
     policy.watermarkAt(BUSY, NOW); // minute 5
     stamp(policy, eventAt(2, minutes(40)));
@@ -142,7 +149,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testOldRecordDoesNotMoveTheWatermarkBack() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(30)));
     Instant before = policy.watermarkAt(BUSY, NOW);
     stamp(policy, eventAt(2, minutes(1)));
@@ -150,41 +157,25 @@ class PaymentTimestampPolicyTest {
     assertEquals(before, policy.watermarkAt(BUSY, NOW));
   }
 
-  @Test
-  void testUnparseableRecordIsStampedAtTheReportedWatermark() {
-    PaymentTimestampPolicy policy = fresh();
-    stamp(policy, eventAt(1, minutes(30)));
-    Instant watermark = policy.watermarkAt(BUSY, NOW);
-
-    assertEquals(watermark, stamp(policy, withoutEventTime(2, "{not json")));
+  static Stream<Arguments> recordsWithoutAReadableEventTime() {
+    return Stream.of(
+        Arguments.of("an unparseable record", "{not json"),
+        Arguments.of("a record without event_time", "{\"transaction_id\":\"tx-2\"}"),
+        Arguments.of(
+            "a record whose event_time has no offset",
+            "{\"transaction_id\":\"tx-2\",\"event_time\":\"2026-03-01T10:40:00\"}"),
+        Arguments.of("a tombstone", null));
   }
 
-  @Test
-  void testRecordWithoutEventTimeIsStampedAtTheReportedWatermark() {
-    PaymentTimestampPolicy policy = fresh();
+  @ParameterizedTest(name = "{0} is stamped at the reported watermark")
+  @MethodSource("recordsWithoutAReadableEventTime")
+  void testRecordWithoutReadableEventTimeIsStampedAtTheReportedWatermark(
+      String description, String json) {
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(30)));
     Instant watermark = policy.watermarkAt(BUSY, NOW);
 
-    assertEquals(watermark, stamp(policy, withoutEventTime(2, "{\"transaction_id\":\"tx-2\"}")));
-  }
-
-  @Test
-  void testRecordWithBadTimestampIsStampedAtTheReportedWatermark() {
-    PaymentTimestampPolicy policy = fresh();
-    stamp(policy, eventAt(1, minutes(30)));
-    Instant watermark = policy.watermarkAt(BUSY, NOW);
-    String noOffset = "{\"transaction_id\":\"tx-2\",\"event_time\":\"2026-03-01T10:40:00\"}";
-
-    assertEquals(watermark, stamp(policy, withoutEventTime(2, noOffset)));
-  }
-
-  @Test
-  void testTombstoneIsStampedAtTheReportedWatermark() {
-    PaymentTimestampPolicy policy = fresh();
-    stamp(policy, eventAt(1, minutes(30)));
-    Instant watermark = policy.watermarkAt(BUSY, NOW);
-
-    assertEquals(watermark, stamp(policy, withoutEventTime(2, null)));
+    assertEquals(watermark, stamp(policy, withoutEventTime(2, json)));
   }
 
   @Test
@@ -195,7 +186,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testRecordWithoutEventTimeDoesNotMoveTheWatermark() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(30)));
     Instant before = policy.watermarkAt(BUSY, NOW);
     stamp(policy, withoutEventTime(2, "[]"));
@@ -205,7 +196,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testWatermarkNeverDecreases() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     Instant previous = BoundedWindow.TIMESTAMP_MIN_VALUE;
     long[] eventMinutes = {10, 40, 2, 35, 12, 41, 0, 50, 45};
     for (int i = 0; i < eventMinutes.length; i++) {
@@ -219,7 +210,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testWatermarkDoesNotDecreaseWhenFutureCapFallsBelowIt() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(50)));
     Instant reported = policy.watermarkAt(BUSY, NOW); // minute 45
     stamp(policy, eventAt(2, NOW.plus(Duration.standardHours(2))));
@@ -230,19 +221,19 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testIdlePartitionAdvancesToBacklogCheckTimeMinusBound() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(10)));
     Instant checkTime = minutes(120);
-    PartitionContext idle = new FakePartitionContext(0, checkTime);
+    PartitionContext idle = partition(0, checkTime);
 
     assertEquals(checkTime.minus(BOUND), policy.watermarkAt(idle, checkTime));
   }
 
   @Test
   void testIdlePartitionWithRecentEventsKeepsEventTimeWatermark() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(58)));
-    PartitionContext idle = new FakePartitionContext(0, NOW);
+    PartitionContext idle = partition(0, NOW);
 
     // Check time minus the bound (minute 55) is not after the max event time (minute 58).
     assertEquals(minutes(53), policy.watermarkAt(idle, NOW));
@@ -250,41 +241,41 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testPartitionWithBacklogDoesNotAdvanceToCheckTime() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(10)));
-    PartitionContext behind = new FakePartitionContext(1, minutes(120));
+    PartitionContext behind = partition(1, minutes(120));
 
     assertEquals(minutes(5), policy.watermarkAt(behind, minutes(120)));
   }
 
   @Test
   void testIdlePartitionThatNeverSawARecordStaysAtMinimum() {
-    PartitionContext idle = new FakePartitionContext(0, NOW);
+    PartitionContext idle = partition(0, NOW);
 
     assertEquals(BoundedWindow.TIMESTAMP_MIN_VALUE, fresh().watermarkAt(idle, NOW));
   }
 
   @Test
   void testWatermarkStaysAdvancedWhenIdlePartitionGetsBacklogAgain() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(10)));
-    Instant advanced = policy.watermarkAt(new FakePartitionContext(0, minutes(120)), minutes(120));
+    Instant advanced = policy.watermarkAt(partition(0, minutes(120)), minutes(120));
 
-    assertEquals(advanced, policy.watermarkAt(new FakePartitionContext(50, minutes(121)), minutes(121)));
+    assertEquals(advanced, policy.watermarkAt(partition(50, minutes(121)), minutes(121)));
   }
 
   @Test
   void testRecordAfterIdleAdvanceIsStampedAtTheAdvancedWatermark() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, minutes(10)));
-    Instant advanced = policy.watermarkAt(new FakePartitionContext(0, minutes(120)), minutes(120));
+    Instant advanced = policy.watermarkAt(partition(0, minutes(120)), minutes(120));
 
     assertEquals(advanced, stamp(policy, eventAt(2, minutes(11))));
   }
 
   @Test
   void testFutureEventTimeCapsWatermarkAtNowMinusBound() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     Instant future = NOW.plus(Duration.standardDays(1));
 
     assertEquals(future, stamp(policy, eventAt(1, future)));
@@ -293,7 +284,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testFutureEventTimeCapFollowsTheClock() {
-    PaymentTimestampPolicy policy = fresh();
+    EventTimePolicy policy = fresh();
     stamp(policy, eventAt(1, NOW.plus(Duration.standardDays(1))));
     policy.watermarkAt(BUSY, NOW);
     Instant later = NOW.plus(Duration.standardMinutes(10));
@@ -308,9 +299,9 @@ class PaymentTimestampPolicyTest {
     // every older payment after it LATE.
     Duration skew = Duration.standardMinutes(5);
     Instant now = T0.plus(Duration.standardHours(3));
-    PaymentTimestampPolicy policy =
-        new PaymentTimestampPolicy(BOUND, DrainSignal.never(), PaymentJsonParser::eventTimeOf, skew, Optional.empty());
-    PartitionContext behind = new FakePartitionContext(10_000, now);
+    EventTimePolicy policy =
+        new EventTimePolicy(BOUND, DrainSignal.never(), PaymentJsonParser::eventTimeOf, skew, Optional.empty());
+    PartitionContext behind = partition(10_000, now);
 
     assertEquals(minutes(0), policy.getTimestampForRecord(behind, eventAt(1, minutes(0), minutes(0))));
     Instant watermark = policy.watermarkAt(behind, now);
@@ -329,7 +320,7 @@ class PaymentTimestampPolicyTest {
   @Test
   void testRestoredPolicyReportsPreviousWatermark() {
     Instant previous = minutes(30);
-    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(previous));
+    EventTimePolicy policy = restoredAt(previous);
 
     assertEquals(previous, policy.watermarkAt(BUSY, NOW));
   }
@@ -337,7 +328,7 @@ class PaymentTimestampPolicyTest {
   @Test
   void testRestoredPolicyStampsOlderRecordsAtPreviousWatermark() {
     Instant previous = minutes(30);
-    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(previous));
+    EventTimePolicy policy = restoredAt(previous);
 
     assertEquals(previous, stamp(policy, eventAt(1, minutes(20))));
     assertEquals(previous, stamp(policy, withoutEventTime(2, "{not json")));
@@ -346,7 +337,7 @@ class PaymentTimestampPolicyTest {
   @Test
   void testRestoredPolicyDoesNotMoveWatermarkBackForOlderRecords() {
     Instant previous = minutes(30);
-    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(previous));
+    EventTimePolicy policy = restoredAt(previous);
     stamp(policy, eventAt(1, minutes(20)));
 
     assertEquals(previous, policy.watermarkAt(BUSY, NOW));
@@ -354,7 +345,7 @@ class PaymentTimestampPolicyTest {
 
   @Test
   void testRestoredPolicyAdvancesFromPreviousWatermark() {
-    PaymentTimestampPolicy policy = new PaymentTimestampPolicy(BOUND, Optional.of(minutes(30)));
+    EventTimePolicy policy = restoredAt(minutes(30));
 
     assertEquals(minutes(40), stamp(policy, eventAt(1, minutes(40))));
     assertEquals(minutes(35), policy.watermarkAt(BUSY, NOW));
@@ -363,32 +354,31 @@ class PaymentTimestampPolicyTest {
   @Test
   void testFactoryRestoresPreviousWatermark() {
     TimestampPolicy<byte[], byte[]> policy =
-        PaymentTimestampPolicy.factory(BOUND, DrainSignal.never(), dev.exactlyonce.payments.transforms.parse.PaymentJsonParser::eventTimeOf, TimeBounds.DEFAULT_MAX_CLOCK_SKEW)
+        EventTimePolicy.factory(BOUND, DrainSignal.never(), PaymentJsonParser::eventTimeOf, TimeBounds.DEFAULT_MAX_CLOCK_SKEW)
             .createTimestampPolicy(
                 new TopicPartition(TestEvents.TOPIC, 0), Optional.of(minutes(30)));
 
     assertEquals(minutes(30), policy.getTimestampForRecord(BUSY, eventAt(1, minutes(10))));
   }
 
-  private static PaymentTimestampPolicy drainingWhen(java.nio.file.Path signal) {
-    return new PaymentTimestampPolicy(BOUND, () -> java.nio.file.Files.exists(signal), Optional.empty());
+  private static EventTimePolicy drainingWhen(Path signal) {
+    return new EventTimePolicy(BOUND, () -> Files.exists(signal), Optional.empty());
   }
 
   @Test
-  void testWithoutTheDrainSignalTheWatermarkNeverJumps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    PaymentTimestampPolicy policy = drainingWhen(dir.resolve("drain"));
+  void testWithoutTheDrainSignalTheWatermarkNeverJumps(@TempDir Path dir) {
+    EventTimePolicy policy = drainingWhen(dir.resolve("drain"));
     stamp(policy, eventAt(1, minutes(10)));
     assertEquals(minutes(5), policy.watermarkAt(BUSY, NOW));
     assertEquals(minutes(5), policy.watermarkAt(BUSY, NOW));
   }
 
   @Test
-  void testDrainJumpsToTheEndOfTimeOnceThePartitionIsQuiet(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-      throws Exception {
-    java.nio.file.Path signal = dir.resolve("drain");
-    PaymentTimestampPolicy policy = drainingWhen(signal);
+  void testDrainJumpsToTheEndOfTimeOnceThePartitionIsQuiet(@TempDir Path dir) throws Exception {
+    Path signal = dir.resolve("drain");
+    EventTimePolicy policy = drainingWhen(signal);
     stamp(policy, eventAt(1, minutes(10)));
-    java.nio.file.Files.writeString(signal, "drain");
+    Files.writeString(signal, "drain");
 
     assertEquals(minutes(5), policy.watermarkAt(BUSY, NOW), "first look after the signal: not yet");
     assertEquals(BoundedWindow.TIMESTAMP_MAX_VALUE, policy.watermarkAt(BUSY, NOW), "quiet since: drained");
@@ -396,10 +386,10 @@ class PaymentTimestampPolicyTest {
   }
 
   @Test
-  void testDrainWaitsWhileRecordsKeepArriving(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-    java.nio.file.Path signal = dir.resolve("drain");
-    PaymentTimestampPolicy policy = drainingWhen(signal);
-    java.nio.file.Files.writeString(signal, "drain");
+  void testDrainWaitsWhileRecordsKeepArriving(@TempDir Path dir) throws Exception {
+    Path signal = dir.resolve("drain");
+    EventTimePolicy policy = drainingWhen(signal);
+    Files.writeString(signal, "drain");
     for (int i = 0; i < 5; i++) {
       stamp(policy, eventAt(i, minutes(10 + i)));
       assertFalse(policy.watermarkAt(BUSY, NOW).equals(BoundedWindow.TIMESTAMP_MAX_VALUE), "records still arriving");
@@ -407,16 +397,13 @@ class PaymentTimestampPolicyTest {
   }
 
   @Test
-  void testRecordAfterDrainIsStampedInsideTheGlobalWindow(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-      throws Exception {
-    java.nio.file.Path signal = dir.resolve("drain");
-    PaymentTimestampPolicy policy = drainingWhen(signal);
-    java.nio.file.Files.writeString(signal, "drain");
+  void testRecordAfterDrainIsStampedInsideTheGlobalWindow(@TempDir Path dir) throws Exception {
+    Path signal = dir.resolve("drain");
+    EventTimePolicy policy = drainingWhen(signal);
+    Files.writeString(signal, "drain");
     policy.watermarkAt(BUSY, NOW);
     policy.watermarkAt(BUSY, NOW);
 
-    assertEquals(
-        org.apache.beam.sdk.transforms.windowing.GlobalWindow.INSTANCE.maxTimestamp(),
-        stamp(policy, eventAt(9, minutes(1))));
+    assertEquals(GlobalWindow.INSTANCE.maxTimestamp(), stamp(policy, eventAt(9, minutes(1))));
   }
 }
