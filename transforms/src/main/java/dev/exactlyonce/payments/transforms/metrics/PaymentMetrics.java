@@ -8,24 +8,27 @@ import dev.exactlyonce.payments.model.WindowMetrics;
 import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import org.apache.beam.sdk.coders.CannotProvideCoderException;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * Per event-time window and currency: count, total, average, max and high-risk count, in exact
@@ -81,19 +84,57 @@ public final class PaymentMetrics
                 .accumulatingFiredPanes()
                 // A late payment's timestamp is after its window; END_OF_WINDOW would move it back.
                 .withTimestampCombiner(TimestampCombiner.EARLIEST))
-        .apply(
-            "KeyByCurrency",
-            WithKeys.of((ScoredPayment s) -> s.getPayment().getCurrency())
-                .withKeyType(TypeDescriptors.strings()))
-        .apply("SumPerCurrency", Combine.perKey(new TotalsFn(totalsCoder)))
+        .apply("SumPerBundle", ParDo.of(new SumPerBundleFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), totalsCoder))
+        .apply("SumPerCurrency", Combine.perKey(new MergeTotalsFn(totalsCoder)))
         .apply("ToWindowMetrics", ParDo.of(new ToWindowMetricsFn()))
         .setCoder(ModelCoders.of(scored.getPipeline(), WindowMetrics.class));
   }
 
-  private static final class TotalsFn extends Combine.CombineFn<ScoredPayment, Totals, Totals> {
+  /**
+   * Sums each bundle's payments per window and currency before they are grouped by currency: one
+   * element per window and currency leaves the bundle instead of one per payment, so the exchange
+   * and the combine see a few partial totals. Exact: totals are sums, and a runner moves no
+   * watermark past a bundle that is still open, so a partial is never later than its payments. It
+   * carries the earliest of their timestamps, as the window's combiner keeps.
+   */
+  static final class SumPerBundleFn extends DoFn<ScoredPayment, KV<String, Totals>> {
+    private transient Map<BoundedWindow, Map<String, Partial>> partials;
+
+    /** The totals so far of one window and currency in this bundle, and their earliest time. */
+    private static final class Partial {
+      Totals totals = Totals.EMPTY;
+      Instant earliest = BoundedWindow.TIMESTAMP_MAX_VALUE;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      partials = new HashMap<>();
+    }
+
+    @ProcessElement
+    public void process(@Element ScoredPayment scored, @Timestamp Instant timestamp, BoundedWindow window) {
+      Partial partial =
+          partials.computeIfAbsent(window, w -> new HashMap<>())
+              .computeIfAbsent(scored.getPayment().getCurrency(), currency -> new Partial());
+      partial.totals = partial.totals.plus(scored.getPayment().getAmount(), scored.getRiskLevel() == RiskLevel.HIGH);
+      if (timestamp.isBefore(partial.earliest)) {
+        partial.earliest = timestamp;
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      partials.forEach((window, byCurrency) -> byCurrency.forEach((currency, partial) ->
+          context.output(KV.of(currency, partial.totals), partial.earliest, window)));
+      partials = null;
+    }
+  }
+
+  private static final class MergeTotalsFn extends Combine.CombineFn<Totals, Totals, Totals> {
     private final Coder<Totals> totalsCoder;
 
-    TotalsFn(Coder<Totals> totalsCoder) {
+    MergeTotalsFn(Coder<Totals> totalsCoder) {
       this.totalsCoder = totalsCoder;
     }
 
@@ -103,8 +144,8 @@ public final class PaymentMetrics
     }
 
     @Override
-    public Totals addInput(Totals totals, ScoredPayment scored) {
-      return totals.plus(scored.getPayment().getAmount(), scored.getRiskLevel() == RiskLevel.HIGH);
+    public Totals addInput(Totals totals, Totals partial) {
+      return totals.merge(partial);
     }
 
     @Override
@@ -122,14 +163,12 @@ public final class PaymentMetrics
     }
 
     @Override
-    public Coder<Totals> getAccumulatorCoder(CoderRegistry registry, Coder<ScoredPayment> input)
-        throws CannotProvideCoderException {
+    public Coder<Totals> getAccumulatorCoder(CoderRegistry registry, Coder<Totals> input) {
       return totalsCoder;
     }
 
     @Override
-    public Coder<Totals> getDefaultOutputCoder(CoderRegistry registry, Coder<ScoredPayment> input)
-        throws CannotProvideCoderException {
+    public Coder<Totals> getDefaultOutputCoder(CoderRegistry registry, Coder<Totals> input) {
       return totalsCoder;
     }
   }

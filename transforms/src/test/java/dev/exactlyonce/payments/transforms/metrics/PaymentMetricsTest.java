@@ -15,7 +15,14 @@ import java.util.List;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
+import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
+import dev.exactlyonce.payments.model.ModelCoders;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
@@ -145,6 +152,35 @@ public class PaymentMetricsTest {
       String max,
       long highRisk) {
     return row(window, currency, count, total, average, max, highRisk, 0, "ON_TIME");
+  }
+
+  @Test
+  public void testABundleLeavesAsOnePartialTotalPerWindowAndCurrency() {
+    // One TestStream step is one bundle on the DirectRunner.
+    TestStream<ScoredPayment> events =
+        arrivingTogetherOnTime(
+            usd(1, "10.00", seconds(5)),
+            usd(2, "6000.00", seconds(20)),
+            usd(3, "0.50", seconds(59)),
+            scored(4, "7.25", "EUR", seconds(30)),
+            usd(5, "2.00", seconds(65)));
+
+    PCollection<KV<String, Totals>> partials =
+        pipeline
+            .apply(events)
+            .apply(Window.into(EventTimeWindows.of(MINUTE, (ScoredPayment s) -> s.getPayment().getEventTime())))
+            .apply(ParDo.of(new PaymentMetrics.SumPerBundleFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), ModelCoders.of(pipeline, Totals.class)));
+
+    PAssert.that(partials)
+        .inWindow(FIRST_MINUTE)
+        .containsInAnyOrder(
+            KV.of("USD", Totals.of(3, new BigDecimal("6010.50"), new BigDecimal("6000.00"), 1)),
+            KV.of("EUR", Totals.of(1, new BigDecimal("7.25"), new BigDecimal("7.25"), 0)));
+    PAssert.that(partials)
+        .inWindow(SECOND_MINUTE)
+        .containsInAnyOrder(KV.of("USD", Totals.of(1, new BigDecimal("2.00"), new BigDecimal("2.00"), 0)));
+    pipeline.run().waitUntilFinish();
   }
 
   @Test
