@@ -317,14 +317,16 @@ public final class Benchmark implements Callable<Integer> {
     return arrivals;
   }
 
-  /** Bytes of the newest completed checkpoint; 0 while there is none, or while it is replaced. */
+  /** Bytes the job keeps in checkpoint storage; 0 while it has no complete checkpoint, or while one is replaced. */
   private long latestCheckpointBytes() {
     try {
       Optional<Path> latest = RetainedCheckpoints.latest(workDir.resolve("checkpoints").toAbsolutePath());
       if (latest.isEmpty()) {
         return 0;
       }
-      try (Stream<Path> files = Files.walk(latest.get())) {
+      // The job's directory, not the checkpoint's alone: incremental checkpoints keep most of their
+      // files in the job's shared directory.
+      try (Stream<Path> files = Files.walk(latest.get().getParent())) {
         return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
       }
     } catch (IOException | java.io.UncheckedIOException e) {

@@ -128,6 +128,7 @@ public final class FlinkLaunch {
     if (options.getStateBackendStoragePath() == null) {
       options.setStateBackendStoragePath(Path.of(DEFAULT_CHECKPOINT_DIR).toAbsolutePath().toUri().toString());
     }
+    options.setStateBackendStoragePath(usableStorage(options.getStateBackendStoragePath()));
     options.setExternalizedCheckpointsEnabled(true);
     options.setRetainExternalizedCheckpointsOnCancellation(true);
     if (!setByUser(options, "maxBundleSize")) {
@@ -185,6 +186,31 @@ public final class FlinkLaunch {
     } else {
       LOG.warn("no retained checkpoint under {}: starting without state, from the consumer group's offsets", dir);
     }
+  }
+
+  /**
+   * Checkpoint storage Flink can use: a plain path becomes a {@code file:} URI (Flink's state
+   * backends refuse a path without a scheme, and Beam reports that as RocksDB missing from the
+   * classpath), and a local directory is created now, so that one that cannot be is refused by name
+   * instead of failing the first checkpoint.
+   */
+  private static String usableStorage(String storage) {
+    Optional<Path> local = localDirectory(storage);
+    if (local.isEmpty()) {
+      return storage;
+    }
+    Path dir = local.get().toAbsolutePath();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException | SecurityException e) {
+      throw new IllegalArgumentException(
+          "--stateBackendStoragePath=" + storage + ": cannot create the checkpoint directory " + dir + " ("
+              + (e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way" : e.toString()) + ")", e);
+    }
+    if (!Files.isWritable(dir)) {
+      throw new IllegalArgumentException("--stateBackendStoragePath=" + storage + ": the checkpoint directory " + dir + " is not writable");
+    }
+    return storage.startsWith("file:") ? storage : dir.toUri().toString();
   }
 
   /** The directory of a {@code file:} URI or a plain path; empty for any other scheme. */

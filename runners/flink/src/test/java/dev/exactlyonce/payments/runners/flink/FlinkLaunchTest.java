@@ -157,6 +157,28 @@ class FlinkLaunchTest {
   }
 
   @Test
+  void aPlainStoragePathBecomesAFileUriAndItsDirectoryIsCreated() {
+    Path storage = dir.resolve("not-yet").resolve("checkpoints");
+
+    FlinkPipelineOptions options = launched("--runner=FlinkRunner", "--stateBackendStoragePath=" + storage);
+
+    assertEquals(storage.toUri().toString(), options.getStateBackendStoragePath());
+    assertTrue(Files.isDirectory(storage));
+  }
+
+  @Test
+  void aStoragePathThatCannotBeADirectoryIsRefusedNamingTheOption() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+    String storage = file.resolve("checkpoints").toString();
+
+    IllegalArgumentException error =
+        assertThrows(IllegalArgumentException.class, () -> launched("--runner=FlinkRunner", "--stateBackendStoragePath=" + storage));
+
+    assertTrue(error.getMessage().startsWith("--stateBackendStoragePath=" + storage + ": cannot create the checkpoint directory"),
+        error.getMessage());
+  }
+
+  @Test
   void underFlinkRunTheDefaultMasterIsTheClusterNotAnEmbeddedOne() {
     FlinkCliEnvironment.during(() -> {
       IllegalArgumentException storage = assertThrows(IllegalArgumentException.class, () -> launched("--runner=FlinkRunner"));
