@@ -122,6 +122,10 @@ public final class LocalMode {
     @Option(names = "--secure", description = "Read over SASL_SSL (SCRAM-SHA-512) from a broker with generated certificates.")
     boolean secure;
 
+    @Option(names = "--runner", defaultValue = "flink",
+        description = "flink (Flink's embedded cluster, the production launch's defaults) or direct (the DirectRunner); default ${DEFAULT-VALUE}.")
+    LocalDemo.Runner runner;
+
     @CommandLine.Unmatched
     String[] pipelineArgs = new String[0];
 
@@ -143,7 +147,7 @@ public final class LocalMode {
       }
       Path runDir = dir != null ? dir : Path.of("local-run", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
       Reconciliation.Report report =
-          LocalDemo.run(new LocalDemo.Settings(runDir, simulation.settings(), idleSeconds, secure, pipelineArgs), System.out);
+          LocalDemo.run(new LocalDemo.Settings(runDir, simulation.settings(), idleSeconds, secure, runner, pipelineArgs), System.out);
       return report.passed() ? PASS : FAIL;
     }
   }

@@ -29,7 +29,16 @@ public final class LocalPipeline {
   private LocalPipeline() {}
 
   /** How a run ended. */
-  public record Outcome(long recordsRead, PipelineResult.State state) {}
+  public record Outcome(long recordsRead, PipelineResult.State state, Times times) {
+    /**
+     * When the run passed its milestones, in epoch milliseconds. Reading is measured by the count
+     * of records read changing: live counters, or rows written where the runner has none.
+     *
+     * @param drainStarted when stop-when-idle raised the drain signal; -1 if it never did
+     * @param finished when the job ended, every table final
+     */
+    public record Times(long started, long firstRead, long lastRead, long drainStarted, long finished) {}
+  }
 
   /** Hears, every few seconds, how far the pipeline got. */
   public interface Progress {

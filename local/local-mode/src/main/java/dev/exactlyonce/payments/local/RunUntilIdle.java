@@ -146,6 +146,8 @@ public record RunUntilIdle(
     long lastChange = startedAt;
     long lastProgress = lastChange;
     long drainStarted = -1;
+    long firstReadAt = -1;
+    long lastReadAt = startedAt;
     while (true) {
       PipelineResult result = started(running);
       PipelineResult.State state;
@@ -160,9 +162,14 @@ public record RunUntilIdle(
         if (state != PipelineResult.State.DONE) {
           throw new LocalRunException("pipeline ended " + state + " after " + read + " records");
         }
-        return new Outcome(read, state);
+        return new Outcome(read, state, new Outcome.Times(
+            startedAt, firstReadAt < 0 ? startedAt : firstReadAt, lastReadAt, drainStarted, System.currentTimeMillis()));
       }
       long now = System.currentTimeMillis();
+      if (read != lastRead) {
+        lastReadAt = now;
+        firstReadAt = firstReadAt < 0 && read > 0 ? now : firstReadAt;
+      }
       if (read != lastRead || !inputComplete.getAsBoolean()) {
         lastRead = read;
         lastChange = now;
