@@ -46,14 +46,13 @@ public final class DataflowLaunch {
   }
 
   /**
-   * Dataflow settings for a launch with these arguments. The runner and Streaming Engine options
-   * have defaults that look like a choice, so whether the user chose them is read from the
-   * arguments.
+   * Dataflow settings for a launch with these arguments (the runner comes in as an argument, see
+   * {@link #withDataflowRunner}). The Streaming Engine option has a default that looks like a
+   * choice, so whether the user chose it is read from the arguments.
    */
   static Consumer<PaymentsPipelineOptions> defaults(String[] args) {
-    boolean runnerChosen = given(args, "--runner=");
     boolean streamingEngineChosen = given(args, "--enableStreamingEngine");
-    return options -> applyDefaults(options, runnerChosen, streamingEngineChosen);
+    return options -> applyDefaults(options, streamingEngineChosen);
   }
 
   /**
@@ -73,12 +72,8 @@ public final class DataflowLaunch {
     return Arrays.stream(args).anyMatch(arg -> arg.startsWith(prefix));
   }
 
-  private static void applyDefaults(
-      PaymentsPipelineOptions pipelineOptions, boolean runnerChosen, boolean streamingEngineChosen) {
+  private static void applyDefaults(PaymentsPipelineOptions pipelineOptions, boolean streamingEngineChosen) {
     DataflowPipelineOptions options = pipelineOptions.as(DataflowPipelineOptions.class);
-    if (!runnerChosen) {
-      options.setRunner(DataflowRunner.class);
-    }
     options.setStreaming(true);
     if (!streamingEngineChosen) {
       options.setEnableStreamingEngine(true);

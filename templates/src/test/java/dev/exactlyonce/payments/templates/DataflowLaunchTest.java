@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.exactlyonce.payments.pipeline.Launcher;
-import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;

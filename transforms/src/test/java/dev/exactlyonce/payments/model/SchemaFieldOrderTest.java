@@ -1,7 +1,9 @@
 package dev.exactlyonce.payments.model;
 
-import dev.exactlyonce.payments.transforms.cdc.ChangeEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.exactlyonce.payments.transforms.cdc.ChangeEvent;
+import dev.exactlyonce.payments.transforms.metrics.Totals;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -24,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SchemaFieldOrderTest {
   @ParameterizedTest
   @ValueSource(classes = {KafkaCoordinates.class, DeadLetter.class,
-      DuplicateAudit.class, WindowMetrics.class, ChangeEvent.class})
+      DuplicateAudit.class, WindowMetrics.class, ChangeEvent.class, Totals.class})
   void everySchemaFieldHasAPinnedNumberAndTheSchemaFollowsThem(Class<?> type) throws Exception {
     List<Method> getters =
         Arrays.stream(type.getDeclaredMethods())

@@ -119,16 +119,21 @@ public final class LocalDemo {
    */
   static String throughput(long payments, LocalPipeline.Outcome outcome, long lastSentAtMillis) {
     LocalPipeline.Outcome.Times times = outcome.times();
-    double readingSeconds = Math.max(1, times.lastRead() - times.firstRead()) / 1000.0;
+    String seen = times.byRowsWritten() ? "written" : "read";
     long drainStarted = times.drainStarted() < 0 ? times.finished() : times.drainStarted();
+    String rate =
+        times.lastRead() > times.firstRead()
+            ? String.format("%,.0f payments/s (%,d unique payments %s in %.1f s, from the first to the last)",
+                payments * 1000.0 / (times.lastRead() - times.firstRead()), payments, seen,
+                (times.lastRead() - times.firstRead()) / 1000.0)
+            : String.format("n/a (every payment %s at once)", seen);
     return String.format(
-        "  throughput: %,.0f payments/s (%,d unique payments read in %.1f s, from the first record to the last)%n"
-            + "  last record sent to every table final: %.1f s (last record read after %.1f s, waited %.1f s for"
+        "  throughput: %s%n"
+            + "  last record sent to every table final: %.1f s (last record %s after %.1f s, waited %.1f s for"
             + " idle input, drained in %.1f s)%n",
-        payments / readingSeconds,
-        payments,
-        readingSeconds,
+        rate,
         (times.finished() - lastSentAtMillis) / 1000.0,
+        seen,
         Math.max(0, times.lastRead() - lastSentAtMillis) / 1000.0,
         Math.max(0, drainStarted - Math.max(times.lastRead(), lastSentAtMillis)) / 1000.0,
         (times.finished() - drainStarted) / 1000.0);

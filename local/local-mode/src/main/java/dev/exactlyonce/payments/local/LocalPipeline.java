@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.local;
 import dev.exactlyonce.payments.local.drill.FailureDrill;
 import dev.exactlyonce.payments.local.drill.FileDrainSignal;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
+import dev.exactlyonce.payments.pipeline.OptionChecks;
 import dev.exactlyonce.payments.pipeline.PaymentsGraph;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
@@ -36,8 +37,11 @@ public final class LocalPipeline {
      *
      * @param drainStarted when stop-when-idle raised the drain signal; -1 if it never did
      * @param finished when the job ended, every table final
+     * @param byRowsWritten the reading times are when rows were written: the runner reported no
+     *     counters while it ran
      */
-    public record Times(long started, long firstRead, long lastRead, long drainStarted, long finished) {}
+    public record Times(
+        long started, long firstRead, long lastRead, long drainStarted, long finished, boolean byRowsWritten) {}
   }
 
   /** Hears, every few seconds, how far the pipeline got. */
@@ -96,6 +100,7 @@ public final class LocalPipeline {
       LocalModeOptions options, BooleanSupplier inputComplete, Progress progress, PrintStream out)
       throws LocalRunException {
     PipelineConfig config = PipelineConfig.from(options);
+    long failAfter = OptionChecks.atLeast("failOnceAfterPayments", options.getFailOnceAfterPayments(), 0);
     Path drainFile = RunUntilIdle.drainFile(options);
     ReadFromKafka read = config.read().withDrainSignal(FileDrainSignal.whenExists(drainFile));
     Map<String, Object> kafkaAdminConfig = RunUntilIdle.checkKafka(read);
@@ -103,8 +108,8 @@ public final class LocalPipeline {
     try (LocalBigQuery standIn = LocalBigQuery.open(Path.of(options.getTablesDir()), config.tables(), config.writeMode())) {
       Pipeline pipeline = Pipeline.create(options);
       PaymentsGraph graph = PaymentsGraph.of(config).withServices(standIn.services());
-      if (options.getFailOnceAfterPayments() > 0) {
-        graph = graph.withDrillAfterDeduplication(FailureDrill.failOnceAfter(options.getFailOnceAfterPayments()));
+      if (failAfter > 0) {
+        graph = graph.withDrillAfterDeduplication(FailureDrill.failOnceAfter(failAfter));
       }
       PaymentsPipeline.build(pipeline, read, graph);
       return new RunUntilIdle(

@@ -147,6 +147,7 @@ public record RunUntilIdle(
     long lastProgress = lastChange;
     long drainStarted = -1;
     long firstReadAt = -1;
+    boolean timedByRows = false;
     long lastReadAt = startedAt;
     while (true) {
       PipelineResult result = started(running);
@@ -157,18 +158,20 @@ public record RunUntilIdle(
       } else {
         state = result.waitUntilFinish(Duration.millis(POLL_MILLIS));
       }
-      long read = recordsRead(result);
+      long counted = recordsRead(result);
+      long read = counted >= 0 ? counted : rowsWritten();
+      timedByRows |= counted < 0;
+      long now = System.currentTimeMillis();
+      if (read != lastRead) {
+        lastReadAt = now;
+        firstReadAt = firstReadAt < 0 && read > 0 ? now : firstReadAt;
+      }
       if (state != null && state.isTerminal()) {
         if (state != PipelineResult.State.DONE) {
           throw new LocalRunException("pipeline ended " + state + " after " + read + " records");
         }
         return new Outcome(read, state, new Outcome.Times(
-            startedAt, firstReadAt < 0 ? startedAt : firstReadAt, lastReadAt, drainStarted, System.currentTimeMillis()));
-      }
-      long now = System.currentTimeMillis();
-      if (read != lastRead) {
-        lastReadAt = now;
-        firstReadAt = firstReadAt < 0 && read > 0 ? now : firstReadAt;
+            startedAt, firstReadAt < 0 ? startedAt : firstReadAt, lastReadAt, drainStarted, now, timedByRows));
       }
       if (read != lastRead || !inputComplete.getAsBoolean()) {
         lastRead = read;
@@ -201,18 +204,22 @@ public record RunUntilIdle(
   }
 
   /**
-   * Records the pipeline has read: each one was parsed or rejected. Runners that report no metrics
-   * while running (Flink, attached) are measured by the rows written to the two tables every record
-   * reaches promptly instead.
+   * Records the pipeline has read, each one parsed or rejected, by the runner's counters; -1 where
+   * it reports none while running (Flink, attached, until the job has ended).
    */
-  private long recordsRead(@Nullable PipelineResult result) throws IOException {
-    if (result != null) {
-      try {
-        return CounterTotals.sum(result, recordsRead);
-      } catch (UnsupportedOperationException noLiveMetrics) {
-        // Fall through to the tables.
-      }
+  private long recordsRead(@Nullable PipelineResult result) {
+    if (result == null) {
+      return -1;
     }
+    try {
+      return CounterTotals.sum(result, recordsRead);
+    } catch (UnsupportedOperationException noLiveMetrics) {
+      return -1;
+    }
+  }
+
+  /** What stands in for records read without live counters: rows of the two tables every record reaches. */
+  private long rowsWritten() throws IOException {
     return standIn.rows(rowsTable).size() + standIn.rows(standIn.tables().deadLetter()).size();
   }
 

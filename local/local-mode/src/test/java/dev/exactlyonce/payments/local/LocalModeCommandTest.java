@@ -207,6 +207,14 @@ class LocalModeCommandTest {
   }
 
   @Test
+  void aNegativeFailureDrillIsRefusedNamingTheOption() {
+    int status = LocalMode.execute("pipeline", "--bootstrapServers=127.0.0.1:1", "--failOnceAfterPayments=-1");
+
+    assertEquals(2, status);
+    assertTrue(err().startsWith("error: --failOnceAfterPayments must be at least 0, was -1"), err());
+  }
+
+  @Test
   void pipelineWithAnUnknownOptionExitsTwo() {
     int status = LocalMode.execute("pipeline", "--bootstrapServers=127.0.0.1:1", "--noSuchOption=1");
 

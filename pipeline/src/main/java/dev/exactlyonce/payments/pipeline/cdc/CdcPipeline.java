@@ -2,10 +2,10 @@ package dev.exactlyonce.payments.pipeline.cdc;
 
 import dev.exactlyonce.payments.pipeline.Launcher;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.values.PDone;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.values.PDone;
 
 /**
  * Change data capture, Kafka to BigQuery: Debezium change events of one source table applied to a

@@ -30,8 +30,8 @@ import org.joda.time.Instant;
  * Records without a readable event time, or with one too far ahead of their Kafka timestamp, are
  * stamped the same way and fail parsing later.
  *
- * <p>The event time is the payment's {@code event_time} by default; the CDC pipeline reads a
- * change's {@code ts_ms} instead ({@link ReadFromKafka#withEventTime}).
+ * <p>Which field is the event time is the reader's choice ({@link ReadFromKafka#withEventTime}): the
+ * payment's {@code event_time}, or a change's {@code ts_ms}.
  */
 public final class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
 

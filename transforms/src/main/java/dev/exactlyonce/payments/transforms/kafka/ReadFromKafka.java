@@ -28,7 +28,7 @@ public final class ReadFromKafka extends PTransform<PBegin, PCollection<KafkaRec
   private final String consumerGroup;
   private final String startingOffsets;
   private final KafkaClientSecurity security;
-  private final SerializableFunction<byte[], Instant> eventTimeOf;
+  private final @Nullable SerializableFunction<byte[], Instant> eventTimeOf;
   private final Duration maxOutOfOrderness;
   private final @Nullable Duration maxClockSkew;
   private final DrainSignal drainSignal;
@@ -40,7 +40,7 @@ public final class ReadFromKafka extends PTransform<PBegin, PCollection<KafkaRec
       String consumerGroup,
       String startingOffsets,
       KafkaClientSecurity security,
-      SerializableFunction<byte[], Instant> eventTimeOf,
+      @Nullable SerializableFunction<byte[], Instant> eventTimeOf,
       Duration maxOutOfOrderness,
       @Nullable Duration maxClockSkew,
       DrainSignal drainSignal,
@@ -60,12 +60,13 @@ public final class ReadFromKafka extends PTransform<PBegin, PCollection<KafkaRec
   /**
    * Reads {@code topic} as {@code consumerGroup}, starting at {@code startingOffsets} ({@code
    * earliest} or {@code latest}) where the group has committed nothing, over a plain connection
-   * with no event time of its own (records keep the watermark's timestamp) until told otherwise.
+   * until told otherwise. {@link #withEventTime} is required: without event times no watermark
+   * would move.
    */
   public static ReadFromKafka of(String bootstrapServers, String topic, String consumerGroup, String startingOffsets) {
     return new ReadFromKafka(
         bootstrapServers, topic, consumerGroup, startingOffsets, KafkaClientSecurity.none(),
-        value -> null, Duration.ZERO, null, DrainSignal.never(), false);
+        null, Duration.ZERO, null, DrainSignal.never(), false);
   }
 
   /** How the consumers authenticate; secrets and stores are read where a consumer is created. */
@@ -161,6 +162,9 @@ public final class ReadFromKafka extends PTransform<PBegin, PCollection<KafkaRec
   }
 
   private TimestampPolicyFactory<byte[], byte[]> timestampPolicy() {
+    if (eventTimeOf == null) {
+      throw new IllegalStateException("ReadFromKafka of " + topic + " needs withEventTime: without event times no watermark moves");
+    }
     return EventTimePolicy.factory(maxOutOfOrderness, drainSignal, eventTimeOf, maxClockSkew);
   }
 }

@@ -34,9 +34,10 @@ import org.joda.time.Instant;
  * Per event-time window and currency: count, total, average, max and high-risk count, in exact
  * decimals.
  *
- * <p>A window fires once when the watermark passes its end (ON_TIME), then again for each payment
- * that arrives later but within {@link #withAllowedLateness allowed lateness} (LATE). Panes
- * accumulate, so the pane with the highest index is the window's total. Allowed lateness must
+ * <p>A window fires once when the watermark passes its end (ON_TIME), then again for each bundle of
+ * payments that arrives later but within {@link #withAllowedLateness allowed lateness} (LATE; a
+ * bundle's payments reach the combine as one partial total). Panes accumulate, so the pane with the
+ * highest payment count is the window's total (a runner may deliver panes out of order). Allowed lateness must
  * cover how late the upstream stages let a payment through (the deduplication horizon plus the
  * clock skew, {@link TimeBounds#latestPassThrough}) or late payments would miss their
  * window's totals.

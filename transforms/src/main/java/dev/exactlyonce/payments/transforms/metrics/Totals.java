@@ -4,20 +4,30 @@ import com.google.auto.value.AutoValue;
 import java.math.BigDecimal;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 
-/** Running totals of one currency in one window; the metrics combiner's accumulator. */
+/**
+ * Running totals of one currency in one window: a bundle's partial totals, and the metrics
+ * combiner's accumulator. Both sit in Flink state, so the schema's field order is pinned (see
+ * {@code SchemaFieldOrderTest}): two longs and two decimals read in another JVM's order would swap
+ * silently.
+ */
 @DefaultSchema(AutoValueSchema.class)
 @AutoValue
 public abstract class Totals {
   static final Totals EMPTY = of(0, BigDecimal.ZERO, BigDecimal.ZERO, 0);
 
+  @SchemaFieldNumber("0")
   public abstract long getCount();
 
+  @SchemaFieldNumber("1")
   public abstract BigDecimal getTotal();
 
   /** Zero while empty; amounts are always positive. */
+  @SchemaFieldNumber("2")
   public abstract BigDecimal getMax();
 
+  @SchemaFieldNumber("3")
   public abstract long getHighRiskCount();
 
   static Totals of(long count, BigDecimal total, BigDecimal max, long highRiskCount) {

@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.local.cdc;
 
 import dev.exactlyonce.payments.local.LocalMode;
 import dev.exactlyonce.payments.pipeline.KafkaPreflight;
+import dev.exactlyonce.payments.pipeline.cdc.CdcPipeline;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** Local mode's CDC commands: simulate a change stream, run the CDC pipeline, reconcile. */
 public final class CdcCommands {
-  static final String TOPIC = "articles.cdc";
+  static final String TOPIC = CdcPipeline.DEFAULT_TOPIC;
 
   private CdcCommands() {}
 

@@ -6,6 +6,7 @@ import dev.exactlyonce.payments.local.RunUntilIdle;
 import dev.exactlyonce.payments.local.drill.FailureDrill;
 import dev.exactlyonce.payments.local.drill.FileDrainSignal;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
+import dev.exactlyonce.payments.pipeline.OptionChecks;
 import dev.exactlyonce.payments.pipeline.cdc.CdcConfig;
 import dev.exactlyonce.payments.pipeline.cdc.CdcGraph;
 import dev.exactlyonce.payments.pipeline.cdc.CdcPipeline;
@@ -41,14 +42,15 @@ public final class CdcLocalRun {
   public static LocalPipeline.Outcome run(CdcLocalOptions options, BooleanSupplier inputComplete, PrintStream out)
       throws LocalRunException {
     CdcConfig config = CdcConfig.from(options);
+    long failAfter = OptionChecks.atLeast("failOnceAfterChanges", options.getFailOnceAfterChanges(), 0);
     Path drainFile = RunUntilIdle.drainFile(options);
     ReadFromKafka read = config.read().withDrainSignal(FileDrainSignal.whenExists(drainFile));
     Map<String, Object> kafkaAdminConfig = RunUntilIdle.checkKafka(read);
     try (LocalBigQuery standIn = LocalBigQuery.openChanges(Path.of(options.getTablesDir()), config.tables(), config.table())) {
       Pipeline pipeline = Pipeline.create(options);
       CdcGraph graph = CdcGraph.of(config).withServices(standIn.services());
-      if (options.getFailOnceAfterChanges() > 0) {
-        graph = graph.withDrillAfterParsing(FailureDrill.failOnceAfter(options.getFailOnceAfterChanges()));
+      if (failAfter > 0) {
+        graph = graph.withDrillAfterParsing(FailureDrill.failOnceAfter(failAfter));
       }
       CdcPipeline.build(pipeline, read, graph);
       return new RunUntilIdle(

@@ -10,7 +10,6 @@ import dev.exactlyonce.payments.local.LocalPipeline;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
-import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import dev.exactlyonce.payments.transforms.bigquery.WriteMode;

@@ -1,6 +1,5 @@
 package dev.exactlyonce.payments.local.flink;
 
-import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 import dev.exactlyonce.payments.runners.flink.RetainedCheckpoints;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +11,6 @@ import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
-import dev.exactlyonce.payments.local.simulator.KafkaSink;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import java.io.ByteArrayOutputStream;

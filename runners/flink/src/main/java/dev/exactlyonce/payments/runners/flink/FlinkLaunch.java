@@ -6,6 +6,7 @@ import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -128,7 +129,7 @@ public final class FlinkLaunch {
     if (options.getStateBackendStoragePath() == null) {
       options.setStateBackendStoragePath(Path.of(DEFAULT_CHECKPOINT_DIR).toAbsolutePath().toUri().toString());
     }
-    options.setStateBackendStoragePath(usableStorage(options.getStateBackendStoragePath()));
+    options.setStateBackendStoragePath(usableStorage(options.getStateBackendStoragePath(), embedded));
     options.setExternalizedCheckpointsEnabled(true);
     options.setRetainExternalizedCheckpointsOnCancellation(true);
     if (!setByUser(options, "maxBundleSize")) {
@@ -189,13 +190,21 @@ public final class FlinkLaunch {
   }
 
   /**
-   * Checkpoint storage Flink can use: a plain path becomes a {@code file:} URI (Flink's state
-   * backends refuse a path without a scheme, and Beam reports that as RocksDB missing from the
-   * classpath), and a local directory is created now, so that one that cannot be is refused by name
-   * instead of failing the first checkpoint.
+   * Checkpoint storage Flink can use. Flink's state backends refuse a path without a scheme, and
+   * Beam reports that as RocksDB missing from the classpath: on the embedded cluster a plain path
+   * becomes a {@code file:} URI, and a cluster is told to name its scheme. The embedded cluster's
+   * local directory is created now, so that one that cannot be is refused by name instead of
+   * failing the first checkpoint; a cluster's storage is the cluster's to reach, not this machine's.
    */
-  private static String usableStorage(String storage) {
+  private static String usableStorage(String storage, boolean embedded) {
     Optional<Path> local = localDirectory(storage);
+    if (!embedded) {
+      if (scheme(storage) == null) {
+        throw new IllegalArgumentException("--stateBackendStoragePath=" + storage
+            + " has no scheme: name the storage every TaskManager reaches, e.g. hdfs://, s3:// or file:// on a shared mount");
+      }
+      return storage;
+    }
     if (local.isEmpty()) {
       return storage;
     }
@@ -210,15 +219,33 @@ public final class FlinkLaunch {
     if (!Files.isWritable(dir)) {
       throw new IllegalArgumentException("--stateBackendStoragePath=" + storage + ": the checkpoint directory " + dir + " is not writable");
     }
-    return storage.startsWith("file:") ? storage : dir.toUri().toString();
+    return scheme(storage) == null ? dir.toUri().toString() : storage;
+  }
+
+  /** The URI scheme of a storage location, null for a plain path. */
+  private static @Nullable String scheme(String storage) {
+    try {
+      return new URI(storage).getScheme();
+    } catch (URISyntaxException e) {
+      // Not a URI (a space, say): a plain path.
+      return null;
+    }
   }
 
   /** The directory of a {@code file:} URI or a plain path; empty for any other scheme. */
   private static Optional<Path> localDirectory(String storage) {
-    if (!storage.startsWith("file:") && storage.contains("://")) {
+    String scheme = scheme(storage);
+    if (scheme == null) {
+      return Optional.of(Path.of(storage));
+    }
+    if (!scheme.equals("file")) {
       return Optional.empty();
     }
-    return Optional.of(storage.startsWith("file:") ? Path.of(URI.create(storage)) : Path.of(storage));
+    try {
+      return Optional.of(Path.of(URI.create(storage)));
+    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+      throw new IllegalArgumentException("--stateBackendStoragePath=" + storage + " is not a local directory: " + e.getMessage(), e);
+    }
   }
 
   /** Whether the job runs on an embedded cluster in this JVM. */

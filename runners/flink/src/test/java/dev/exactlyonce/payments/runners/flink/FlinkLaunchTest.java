@@ -167,6 +167,19 @@ class FlinkLaunchTest {
   }
 
   @Test
+  void aClusterIsToldToNameItsStorageSchemeAndItsStorageIsNotTouchedHere() {
+    IllegalArgumentException plain = assertThrows(IllegalArgumentException.class,
+        () -> launched("--runner=FlinkRunner", "--flinkMaster=jobmanager:8081", "--stateBackendStoragePath=/shared/checkpoints"));
+    assertTrue(plain.getMessage().startsWith("--stateBackendStoragePath=/shared/checkpoints has no scheme"), plain.getMessage());
+
+    Path notMountedHere = dir.resolve("mount").resolve("checkpoints");
+    FlinkPipelineOptions shared = launched(
+        "--runner=FlinkRunner", "--flinkMaster=jobmanager:8081", "--stateBackendStoragePath=" + notMountedHere.toUri());
+    assertEquals(notMountedHere.toUri().toString(), shared.getStateBackendStoragePath());
+    assertFalse(Files.exists(notMountedHere), "a cluster's storage is not created on the launching machine");
+  }
+
+  @Test
   void aStoragePathThatCannotBeADirectoryIsRefusedNamingTheOption() throws Exception {
     Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
     String storage = file.resolve("checkpoints").toString();
