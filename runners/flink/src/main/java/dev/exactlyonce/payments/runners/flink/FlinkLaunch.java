@@ -1,9 +1,13 @@
 package dev.exactlyonce.payments.runners.flink;
 
+import dev.exactlyonce.payments.pipeline.KafkaPreflight;
 import dev.exactlyonce.payments.pipeline.Launcher;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -87,7 +91,46 @@ public final class FlinkLaunch {
   private FlinkLaunch() {}
 
   public static void main(String[] args) {
-    System.exit(launcher().launch(args, System.err));
+    System.exit(launchChecked(args, System.err, KafkaPreflight::check));
+  }
+
+  /**
+   * The launch of {@link #main}: with the JobManager of {@code --flinkMaster} checked before the job
+   * is built, where Beam would fail deep in submission with a connection error.
+   */
+  static int launchChecked(String[] args, PrintStream err, Launcher.KafkaCheck kafkaCheck) {
+    return launcher()
+        .withRunnerDefaults(options -> {
+          applyDefaults(options);
+          refuseUnreachableMaster(options.as(FlinkPipelineOptions.class));
+        })
+        .withKafkaCheck(kafkaCheck)
+        .launch(args, err);
+  }
+
+  /** How long the JobManager has to accept a connection before the launch gives up on it. */
+  static final int MASTER_CONNECT_TIMEOUT_MILLIS = 5_000;
+
+  private static void refuseUnreachableMaster(FlinkPipelineOptions options) {
+    String master = options.getFlinkMaster();
+    if (runsEmbedded(options) || master.startsWith("[")) {
+      return;
+    }
+    int colon = master.lastIndexOf(':');
+    String host = colon < 0 ? master : master.substring(0, colon);
+    int port;
+    try {
+      port = colon < 0 ? 8081 : Integer.parseInt(master.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--flinkMaster=" + master + " must be host:port, the JobManager's REST endpoint", e);
+    }
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), MASTER_CONNECT_TIMEOUT_MILLIS);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--flinkMaster=" + master + ": cannot reach the JobManager (" + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+    }
   }
 
   /** The payments pipeline's launch with this runner's defaults. */

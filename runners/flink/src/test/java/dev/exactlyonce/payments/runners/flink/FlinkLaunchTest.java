@@ -180,6 +180,26 @@ class FlinkLaunchTest {
   }
 
   @Test
+  void anUnreachableJobManagerStopsTheLaunchWithOneLineNamingTheOption() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+
+    int status = FlinkLaunch.launchChecked(
+        new String[] {"--bootstrapServers=broker:9092", "--project=my-project", "--dataset=payments",
+            "--flinkMaster=127.0.0.1:" + closedPort, "--stateBackendStoragePath=hdfs://nn/checkpoints"},
+        new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8),
+        (servers, topic, security) -> { });
+
+    String printed = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(2, status, printed);
+    assertTrue(printed.startsWith("error: --flinkMaster=127.0.0.1:" + closedPort + ": cannot reach the JobManager (ConnectException"),
+        printed);
+  }
+
+  @Test
   void aStoragePathThatCannotBeADirectoryIsRefusedNamingTheOption() throws Exception {
     Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
     String storage = file.resolve("checkpoints").toString();
