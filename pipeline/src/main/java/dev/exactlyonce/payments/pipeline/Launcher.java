@@ -3,6 +3,7 @@ package dev.exactlyonce.payments.pipeline;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import dev.exactlyonce.payments.transforms.kafka.security.KafkaClientSecurity;
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -181,6 +182,20 @@ public final class Launcher<O extends PipelineOptions> {
       }
     }
     return message;
+  }
+
+  /**
+   * The arguments, with {@code --runner=} the simple name of {@code runner} unless they name a
+   * runner: options resolve a runner while they are parsed, before any runner defaults apply, and a
+   * production bundle carries no DirectRunner to fall back on.
+   */
+  public static String[] withRunner(String[] args, Class<?> runner) {
+    if (Arrays.stream(args).anyMatch(arg -> arg.startsWith("--runner="))) {
+      return args;
+    }
+    String[] all = Arrays.copyOf(args, args.length + 1);
+    all[args.length] = "--runner=" + runner.getSimpleName();
+    return all;
   }
 
   /** The first line of the message, or the exception itself where it has none. */

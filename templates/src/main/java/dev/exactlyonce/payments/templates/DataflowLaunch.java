@@ -40,32 +40,19 @@ public final class DataflowLaunch {
   /** The payments pipeline's launch with Dataflow's defaults for these arguments. */
   static Launcher<PaymentsPipelineOptions> launcher(String[] args) {
     return PaymentsPipeline.launcher()
-        .withArgumentDefaults(DataflowLaunch::withDataflowRunner)
+        .withArgumentDefaults(given -> Launcher.withRunner(given, DataflowRunner.class))
         .withRunnerDefaults(defaults(args))
         .withCompletion(Launcher.Completion.RETURN_AFTER_SUBMIT);
   }
 
   /**
    * Dataflow settings for a launch with these arguments (the runner comes in as an argument, see
-   * {@link #withDataflowRunner}). The Streaming Engine option has a default that looks like a
+   * {@link #launcher}). The Streaming Engine option has a default that looks like a
    * choice, so whether the user chose it is read from the arguments.
    */
   static Consumer<PaymentsPipelineOptions> defaults(String[] args) {
     boolean streamingEngineChosen = given(args, "--enableStreamingEngine");
     return options -> applyDefaults(options, streamingEngineChosen);
-  }
-
-  /**
-   * The arguments, with {@code --runner=DataflowRunner} unless they name a runner: parsing resolves
-   * a runner before the defaults are applied, and the bundle carries no DirectRunner to fall back on.
-   */
-  static String[] withDataflowRunner(String[] args) {
-    if (given(args, "--runner=")) {
-      return args;
-    }
-    String[] all = Arrays.copyOf(args, args.length + 1);
-    all[args.length] = "--runner=" + DataflowRunner.class.getSimpleName();
-    return all;
   }
 
   private static boolean given(String[] args, String prefix) {

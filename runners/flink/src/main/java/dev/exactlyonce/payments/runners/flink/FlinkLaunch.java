@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,7 +112,9 @@ public final class FlinkLaunch {
 
   private static void refuseUnreachableMaster(FlinkPipelineOptions options) {
     String master = options.getFlinkMaster();
-    if (runsEmbedded(options) || master.startsWith("[")) {
+    // [local], [auto] and [collection] name no JobManager to connect to; [auto] under `flink run`
+    // is the cluster that command already reached.
+    if (master == null || master.startsWith("[")) {
       return;
     }
     int colon = master.lastIndexOf(':');
@@ -240,7 +241,6 @@ public final class FlinkLaunch {
    * failing the first checkpoint; a cluster's storage is the cluster's to reach, not this machine's.
    */
   private static String usableStorage(String storage, boolean embedded) {
-    Optional<Path> local = localDirectory(storage);
     if (!embedded) {
       if (scheme(storage) == null) {
         throw new IllegalArgumentException("--stateBackendStoragePath=" + storage
@@ -248,6 +248,7 @@ public final class FlinkLaunch {
       }
       return storage;
     }
+    Optional<Path> local = localDirectory(storage);
     if (local.isEmpty()) {
       return storage;
     }
@@ -345,11 +346,6 @@ public final class FlinkLaunch {
 
   /** The arguments, with {@code --runner=FlinkRunner} unless they name a runner. */
   public static String[] withFlinkRunner(String[] args) {
-    if (Arrays.stream(args).anyMatch(arg -> arg.startsWith("--runner="))) {
-      return args;
-    }
-    String[] all = Arrays.copyOf(args, args.length + 1);
-    all[args.length] = "--runner=" + FlinkRunner.class.getSimpleName();
-    return all;
+    return Launcher.withRunner(args, FlinkRunner.class);
   }
 }
