@@ -99,8 +99,7 @@ final class StorageWrite implements Serializable {
   <T> WriteResult write(PCollection<T> rows, Table<T> table) {
     BigQueryIO.Write<T> write =
         BigQueryIO.<T>write()
-            .to(tables.spec(table.table()))
-            .withSchema(table.schema())
+            .to(destination(table))
             .withFormatFunction(table.format())
             .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .withWriteDisposition(WriteDisposition.WRITE_APPEND);
@@ -108,6 +107,8 @@ final class StorageWrite implements Serializable {
       write =
           write
               .withMethod(Method.STORAGE_API_AT_LEAST_ONCE)
+              // Creates nothing here (the destination carries the key), but BigQueryIO refuses
+              // row mutations on a table it may create without it.
               .withPrimaryKey(table.primaryKey())
               .withRowMutationInformationFn(table.mutation());
     } else {
@@ -120,16 +121,20 @@ final class StorageWrite implements Serializable {
                 : write.withNumStorageWriteApiStreams(numStreams);
       }
     }
-    if (table.partitionedByEventTime()) {
-      write =
-          write
-              .withTimePartitioning(TableSchemas.transactionsPartitioning())
-              .withClustering(TableSchemas.transactionsClustering());
-    }
     if (services != null) {
       write = write.withTestServices(services).withoutValidation();
     }
     return inGlobalWindow(rows, table.stepName()).apply("Write" + table.stepName(), write);
+  }
+
+  private <T> PinnedTable<T> destination(Table<T> table) {
+    String spec = tables.spec(table.table());
+    PinnedTable<T> destination =
+        table.partitionedByEventTime()
+            ? PinnedTable.partitioned(
+                spec, table.schema(), TableSchemas.transactionsPartitioning(), TableSchemas.transactionsClustering())
+            : PinnedTable.of(spec, table.schema());
+    return mode == WriteMode.UPSERT ? destination.withPrimaryKey(table.primaryKey()) : destination;
   }
 
   /** Dead letters into their table; rows BigQuery refuses there are counted and logged. */
