@@ -99,14 +99,15 @@ final class CountingTables extends StreamRoutingDatasetService {
       throw new IllegalStateException("the benchmark writes in UPSERT mode, through default streams only");
     }
     Tally current = tally();
-    PaymentRowFields fields = PaymentRowFields.of(TableRowToStorageApiProto.wrapDescriptorProto(descriptor));
     LongAdder counted = current.rowsByTable.computeIfAbsent(table, name -> new LongAdder());
     boolean payments = table.equals(current.transactionsTable);
+    @Nullable PaymentRowFields fields =
+        payments ? PaymentRowFields.of(TableRowToStorageApiProto.wrapDescriptorProto(descriptor)) : null;
     return new ForwardingAppendClient(engine) {
       @Override
       public ApiFuture<AppendRowsResponse> appendRows(long offset, ProtoRows protoRows) throws Exception {
         counted.add(protoRows.getSerializedRowsCount());
-        if (payments) {
+        if (fields != null) {
           long now = System.currentTimeMillis();
           for (ByteString row : protoRows.getSerializedRowsList()) {
             arrived(current, fields, row, now);
