@@ -11,8 +11,12 @@ import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.model.ModelCoders;
+import dev.exactlyonce.payments.transforms.bigquery.TableRows.ColumnWriter;
 import java.io.Serializable;
 import java.util.List;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.io.gcp.bigquery.AvroWriteRequest;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.CreateDisposition;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
@@ -76,6 +80,8 @@ final class StorageWrite implements Serializable {
   /**
    * One table: where, its schema and rows, and for CDC writes its key and each row's mutation.
    * Sequence numbers must be deterministic, so a replay produces the same ones and collapses.
+   * With {@code columns}, rows reach the write as Avro records instead of {@link TableRow}s (see
+   * {@link #withColumns}).
    */
   record Table<T>(
       String stepName,
@@ -84,8 +90,35 @@ final class StorageWrite implements Serializable {
       SerializableFunction<T, TableRow> format,
       List<String> primaryKey,
       SerializableFunction<T, RowMutationInformation> mutation,
-      boolean partitionedByEventTime)
-      implements Serializable {}
+      boolean partitionedByEventTime,
+      @Nullable ColumnWriter<T> columns)
+      implements Serializable {
+
+    Table(
+        String stepName,
+        String table,
+        TableSchema schema,
+        SerializableFunction<T, TableRow> format,
+        List<String> primaryKey,
+        SerializableFunction<T, RowMutationInformation> mutation,
+        boolean partitionedByEventTime) {
+      this(stepName, table, schema, format, primaryKey, mutation, partitionedByEventTime, null);
+    }
+
+    /**
+     * Hands rows to the write as Avro records, which BigQueryIO turns into the Storage Write API's
+     * protos in about half the time a {@link TableRow} takes: it builds no field path names, looks
+     * up no columns by lower-cased key, and walks no map (docs/benchmarks.md, eighth pass).
+     *
+     * <p>Only for tables whose every value the pipeline has already checked: BigQueryIO dead-letters
+     * a {@link TableRow} it cannot convert, but fails the bundle on an Avro record it cannot. The
+     * payment tables qualify, their amounts bounded to NUMERIC and two decimal places by the parser;
+     * computed metrics do not.
+     */
+    Table<T> withColumns(ColumnWriter<T> writer) {
+      return new Table<>(stepName, table, schema, format, primaryKey, mutation, partitionedByEventTime, writer);
+    }
+  }
 
   Table<DeadLetter> deadLetterTable() {
     return new Table<>("DeadLetter", tables.deadLetter(), TableSchemas.deadLetter(),
@@ -100,9 +133,14 @@ final class StorageWrite implements Serializable {
     BigQueryIO.Write<T> write =
         BigQueryIO.<T>write()
             .to(destination(table))
-            .withFormatFunction(table.format())
             .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .withWriteDisposition(WriteDisposition.WRITE_APPEND);
+    ColumnWriter<T> columns = table.columns();
+    write =
+        columns == null
+            ? write.withFormatFunction(table.format())
+            // BigQueryIO takes Avro records only with its optimised writes.
+            : write.withAvroFormatFunction(request -> avroRecord(request, columns)).optimizedWrites();
     if (mode == WriteMode.UPSERT) {
       write =
           write
@@ -125,6 +163,17 @@ final class StorageWrite implements Serializable {
       write = write.withTestServices(services).withoutValidation();
     }
     return inGlobalWindow(rows, table.stepName()).apply("Write" + table.stepName(), write);
+  }
+
+  /**
+   * The record BigQueryIO converts, in the Avro schema it derives from the table's. Values stay in
+   * the Java types {@link TableRows} gives them (Joda instants, {@code BigDecimal}s, byte arrays),
+   * which its converter takes as they are: the record is never serialized as Avro.
+   */
+  static <T> GenericRecord avroRecord(AvroWriteRequest<T> request, ColumnWriter<T> columns) {
+    GenericRecord record = new GenericData.Record(request.getSchema());
+    columns.write(request.getElement(), record::put);
+    return record;
   }
 
   private <T> PinnedTable<T> destination(Table<T> table) {

@@ -137,13 +137,15 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
    * reading wrote.
    */
   private Table<Payment> transactionsTable() {
-    return new Table<>("Transactions", tables.transactions(), TableSchemas.transactions(),
-        TableRows::transaction, TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L), true);
+    return new Table<Payment>("Transactions", tables.transactions(), TableSchemas.transactions(),
+        TableRows::transaction, TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L), true)
+        .withColumns(TableRows::transaction);
   }
 
   private Table<ScoredPayment> fraudTable() {
-    return new Table<>("Fraud", tables.fraud(), TableSchemas.fraud(),
-        TableRows::fraud, TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L), false);
+    return new Table<ScoredPayment>("Fraud", tables.fraud(), TableSchemas.fraud(),
+        TableRows::fraud, TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L), false)
+        .withColumns(TableRows::fraud);
   }
 
   private Table<WindowMetrics> metricsTable() {
