@@ -80,33 +80,27 @@ final class StorageWrite implements Serializable {
   /**
    * One table: where, its schema and rows, and for CDC writes its key and each row's mutation.
    * Sequence numbers must be deterministic, so a replay produces the same ones and collapses.
-   * With {@code columns}, rows reach the write as Avro records instead of {@link TableRow}s (see
-   * {@link #withColumns}).
    */
   record Table<T>(
       String stepName,
       String table,
       TableSchema schema,
-      SerializableFunction<T, TableRow> format,
+      RowFormat<T> format,
       List<String> primaryKey,
       SerializableFunction<T, RowMutationInformation> mutation,
-      boolean partitionedByEventTime,
-      @Nullable ColumnWriter<T> columns)
+      boolean partitionedByEventTime)
+      implements Serializable {}
+
+  /** How a table's values become rows: {@link TableRow}s, or Avro records (see {@link #avro}). */
+  record RowFormat<T>(SerializableFunction<T, TableRow> tableRow, @Nullable ColumnWriter<T> columns)
       implements Serializable {
 
-    Table(
-        String stepName,
-        String table,
-        TableSchema schema,
-        SerializableFunction<T, TableRow> format,
-        List<String> primaryKey,
-        SerializableFunction<T, RowMutationInformation> mutation,
-        boolean partitionedByEventTime) {
-      this(stepName, table, schema, format, primaryKey, mutation, partitionedByEventTime, null);
+    static <T> RowFormat<T> tableRows(SerializableFunction<T, TableRow> tableRow) {
+      return new RowFormat<>(tableRow, null);
     }
 
     /**
-     * Hands rows to the write as Avro records, which BigQueryIO turns into the Storage Write API's
+     * Rows handed to the write as Avro records, which BigQueryIO turns into the Storage Write API's
      * protos in about half the time a {@link TableRow} takes: it builds no field path names, looks
      * up no columns by lower-cased key, and walks no map (docs/benchmarks.md, eighth pass).
      *
@@ -115,14 +109,20 @@ final class StorageWrite implements Serializable {
      * payment tables qualify, their amounts bounded to NUMERIC and two decimal places by the parser;
      * computed metrics do not.
      */
-    Table<T> withColumns(ColumnWriter<T> writer) {
-      return new Table<>(stepName, table, schema, format, primaryKey, mutation, partitionedByEventTime, writer);
+    static <T> RowFormat<T> avro(ColumnWriter<T> columns) {
+      return new RowFormat<>(
+          value -> {
+            TableRow row = new TableRow();
+            columns.write(value, row::set);
+            return row;
+          },
+          columns);
     }
   }
 
   Table<DeadLetter> deadLetterTable() {
     return new Table<>("DeadLetter", tables.deadLetter(), TableSchemas.deadLetter(),
-        TableRows::deadLetter, TableSchemas.DEAD_LETTER_KEY, deadLetter -> StorageWrite.upsert(0L), false);
+        RowFormat.tableRows(TableRows::deadLetter), TableSchemas.DEAD_LETTER_KEY, deadLetter -> StorageWrite.upsert(0L), false);
   }
 
   static RowMutationInformation upsert(long sequence) {
@@ -135,10 +135,10 @@ final class StorageWrite implements Serializable {
             .to(destination(table))
             .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .withWriteDisposition(WriteDisposition.WRITE_APPEND);
-    ColumnWriter<T> columns = table.columns();
+    ColumnWriter<T> columns = table.format().columns();
     write =
         columns == null
-            ? write.withFormatFunction(table.format())
+            ? write.withFormatFunction(table.format().tableRow())
             // BigQueryIO takes Avro records only with its optimised writes.
             : write.withAvroFormatFunction(request -> avroRecord(request, columns)).optimizedWrites();
     if (mode == WriteMode.UPSERT) {

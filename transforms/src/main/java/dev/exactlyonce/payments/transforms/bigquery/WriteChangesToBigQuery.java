@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.transforms.bigquery;
 
 import dev.exactlyonce.payments.transforms.cdc.ChangeEvent;
 import dev.exactlyonce.payments.model.DeadLetter;
+import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.RowFormat;
 import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Table;
 import dev.exactlyonce.payments.transforms.cdc.ChangeRows;
 import dev.exactlyonce.payments.transforms.cdc.ChangeTable;
@@ -73,7 +74,8 @@ public final class WriteChangesToBigQuery extends PTransform<PCollectionTuple, P
     StorageWrite storage = new StorageWrite(tables, WriteMode.UPSERT, Duration.standardSeconds(1), 0, services);
     ChangeTable changeTable = table;
     Table<ChangeEvent> changes =
-        new Table<>("Changes", table.name(), table.schema(), change -> ChangeRows.row(change, changeTable),
+        new Table<>("Changes", table.name(), table.schema(),
+            RowFormat.tableRows(change -> ChangeRows.row(change, changeTable)),
             table.primaryKey(), WriteChangesToBigQuery::mutationOf, false);
     PCollection<DeadLetter> refused = storage.refusals(storage.write(input.get(CHANGES), changes), table.name());
     storage.writeDeadLetters(

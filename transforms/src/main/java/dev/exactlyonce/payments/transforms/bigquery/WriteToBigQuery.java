@@ -6,6 +6,7 @@ import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
+import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.RowFormat;
 import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Table;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
@@ -137,24 +138,22 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
    * reading wrote.
    */
   private Table<Payment> transactionsTable() {
-    return new Table<Payment>("Transactions", tables.transactions(), TableSchemas.transactions(),
-        TableRows::transaction, TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L), true)
-        .withColumns(TableRows::transaction);
+    return new Table<>("Transactions", tables.transactions(), TableSchemas.transactions(),
+        RowFormat.<Payment>avro(TableRows::transaction), TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L), true);
   }
 
   private Table<ScoredPayment> fraudTable() {
-    return new Table<ScoredPayment>("Fraud", tables.fraud(), TableSchemas.fraud(),
-        TableRows::fraud, TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L), false)
-        .withColumns(TableRows::fraud);
+    return new Table<>("Fraud", tables.fraud(), TableSchemas.fraud(),
+        RowFormat.<ScoredPayment>avro(TableRows::fraud), TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L), false);
   }
 
   private Table<WindowMetrics> metricsTable() {
     return new Table<>("Metrics", tables.metrics(), TableSchemas.metrics(),
-        TableRows::metrics, TableSchemas.METRICS_KEY, metrics -> StorageWrite.upsert(metrics.getPaymentCount()), false);
+        RowFormat.tableRows(TableRows::metrics), TableSchemas.METRICS_KEY, metrics -> StorageWrite.upsert(metrics.getPaymentCount()), false);
   }
 
   private Table<DuplicateAudit> auditTable() {
     return new Table<>("Audit", tables.audit(), TableSchemas.audit(),
-        TableRows::audit, TableSchemas.AUDIT_KEY, audit -> StorageWrite.upsert(audit.getDuplicateCopies()), false);
+        RowFormat.tableRows(TableRows::audit), TableSchemas.AUDIT_KEY, audit -> StorageWrite.upsert(audit.getDuplicateCopies()), false);
   }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The payment tables reach BigQuery as Avro records (StorageWrite.Table#withColumns): through
+ * The payment tables reach BigQuery as Avro records (StorageWrite.RowFormat#avro): through
  * BigQueryIO's own converters, each must become the very bytes its {@link TableRow} became, in the
  * column types of {@link TableSchemas}, whether optional columns are present or not.
  */
