@@ -14,10 +14,10 @@ import org.apache.beam.sdk.values.ValueInSingleWindow;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Every row to one table, with its schema, partitioning and clustering, as one destination built
- * once. BigQueryIO's own constant destination with partitioning or clustering parses both from
- * JSON and builds a new destination for every row (3% of a profile's samples, docs/benchmarks.md,
- * eighth pass).
+ * Every row to one partitioned and clustered table, as one destination built once. BigQueryIO's
+ * own constant destination with partitioning or clustering parses both from JSON and builds a new
+ * destination for every row (a twentieth of the pipeline's samples went to destinations and row
+ * building, docs/benchmarks.md, eighth pass).
  */
 final class PinnedTable<T> extends DynamicDestinations<T, TableDestination> {
   private static final long serialVersionUID = 1L;
@@ -32,10 +32,6 @@ final class PinnedTable<T> extends DynamicDestinations<T, TableDestination> {
     this.destination = destination;
     this.schemaJson = schemaJson;
     this.primaryKey = primaryKey == null ? null : List.copyOf(primaryKey);
-  }
-
-  static <T> PinnedTable<T> of(String tableSpec, TableSchema schema) {
-    return new PinnedTable<>(new TableDestination(tableSpec, null), BigQueryHelpers.toJsonString(schema), null);
   }
 
   static <T> PinnedTable<T> partitioned(

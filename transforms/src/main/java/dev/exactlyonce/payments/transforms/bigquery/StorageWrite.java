@@ -131,8 +131,7 @@ final class StorageWrite implements Serializable {
 
   <T> WriteResult write(PCollection<T> rows, Table<T> table) {
     BigQueryIO.Write<T> write =
-        BigQueryIO.<T>write()
-            .to(destination(table))
+        to(BigQueryIO.<T>write(), table)
             .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .withWriteDisposition(WriteDisposition.WRITE_APPEND);
     ColumnWriter<T> columns = table.format().columns();
@@ -145,8 +144,8 @@ final class StorageWrite implements Serializable {
       write =
           write
               .withMethod(Method.STORAGE_API_AT_LEAST_ONCE)
-              // Creates nothing here (the destination carries the key), but BigQueryIO refuses
-              // row mutations on a table it may create without it.
+              // For a PinnedTable this creates nothing (the destination carries the key), but
+              // BigQueryIO refuses row mutations on a table it may create without it.
               .withPrimaryKey(table.primaryKey())
               .withRowMutationInformationFn(table.mutation());
     } else {
@@ -176,14 +175,20 @@ final class StorageWrite implements Serializable {
     return record;
   }
 
-  private <T> PinnedTable<T> destination(Table<T> table) {
+  /**
+   * The partitioned table through a {@link PinnedTable}; the others by name, which is also how
+   * BigQueryIO checks at launch that their dataset exists (it checks no destination of the
+   * caller's own). They share the dataset, so one check covers every table.
+   */
+  private <T> BigQueryIO.Write<T> to(BigQueryIO.Write<T> write, Table<T> table) {
     String spec = tables.spec(table.table());
+    if (!table.partitionedByEventTime()) {
+      return write.to(spec).withSchema(table.schema());
+    }
     PinnedTable<T> destination =
-        table.partitionedByEventTime()
-            ? PinnedTable.partitioned(
-                spec, table.schema(), TableSchemas.transactionsPartitioning(), TableSchemas.transactionsClustering())
-            : PinnedTable.of(spec, table.schema());
-    return mode == WriteMode.UPSERT ? destination.withPrimaryKey(table.primaryKey()) : destination;
+        PinnedTable.partitioned(
+            spec, table.schema(), TableSchemas.transactionsPartitioning(), TableSchemas.transactionsClustering());
+    return write.to(mode == WriteMode.UPSERT ? destination.withPrimaryKey(table.primaryKey()) : destination);
   }
 
   /** Dead letters into their table; rows BigQuery refuses there are counted and logged. */
