@@ -14,6 +14,7 @@ import dev.exactlyonce.payments.model.ModelCoders;
 import dev.exactlyonce.payments.transforms.bigquery.TableRows.ColumnWriter;
 import java.io.Serializable;
 import java.util.List;
+import java.util.Objects;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.io.gcp.bigquery.AvroWriteRequest;
@@ -91,9 +92,19 @@ final class StorageWrite implements Serializable {
       boolean partitionedByEventTime)
       implements Serializable {}
 
-  /** How a table's values become rows: {@link TableRow}s, or Avro records (see {@link #avro}). */
-  record RowFormat<T>(SerializableFunction<T, TableRow> tableRow, @Nullable ColumnWriter<T> columns)
+  /**
+   * How a table's values become rows: {@link TableRow}s, or Avro records (see {@link #avro}).
+   * Exactly one of the two is set.
+   */
+  record RowFormat<T>(
+      @Nullable SerializableFunction<T, TableRow> tableRow, @Nullable ColumnWriter<T> columns)
       implements Serializable {
+
+    RowFormat {
+      if ((tableRow == null) == (columns == null)) {
+        throw new IllegalArgumentException("a table's rows are TableRows or Avro records, exactly one");
+      }
+    }
 
     static <T> RowFormat<T> tableRows(SerializableFunction<T, TableRow> tableRow) {
       return new RowFormat<>(tableRow, null);
@@ -102,7 +113,9 @@ final class StorageWrite implements Serializable {
     /**
      * Rows handed to the write as Avro records, which BigQueryIO turns into the Storage Write API's
      * protos in about half the time a {@link TableRow} takes: it builds no field path names, looks
-     * up no columns by lower-cased key, and walks no map (docs/benchmarks.md, eighth pass).
+     * up no columns by lower-cased key, and walks no map (docs/benchmarks.md, eighth pass). Rows
+     * BigQuery refuses still come back as {@link TableRow}s: BigQueryIO rebuilds them from the
+     * protos.
      *
      * <p>Only for tables whose every value the pipeline has already checked: BigQueryIO dead-letters
      * a {@link TableRow} it cannot convert, but fails the bundle on an Avro record it cannot. The
@@ -110,13 +123,7 @@ final class StorageWrite implements Serializable {
      * computed metrics do not.
      */
     static <T> RowFormat<T> avro(ColumnWriter<T> columns) {
-      return new RowFormat<>(
-          value -> {
-            TableRow row = new TableRow();
-            columns.write(value, row::set);
-            return row;
-          },
-          columns);
+      return new RowFormat<>(null, columns);
     }
   }
 
@@ -137,7 +144,7 @@ final class StorageWrite implements Serializable {
     ColumnWriter<T> columns = table.format().columns();
     write =
         columns == null
-            ? write.withFormatFunction(table.format().tableRow())
+            ? write.withFormatFunction(Objects.requireNonNull(table.format().tableRow()))
             // BigQueryIO takes Avro records only with its optimised writes.
             : write.withAvroFormatFunction(request -> avroRecord(request, columns)).optimizedWrites();
     if (mode == WriteMode.UPSERT) {

@@ -110,11 +110,11 @@ public final class TableRows {
           .set("kafka_partition", (long) source.getPartition())
           .set("kafka_offset", source.getOffset());
     }
-    setIfPresent(row, "raw_key", deadLetter.getRawKey());
-    setIfPresent(row, "raw_value", deadLetter.getRawValue());
-    setIfPresent(row, "transaction_id", deadLetter.getTransactionId());
-    setIfPresent(row, "event_time", deadLetter.getEventTime());
-    setIfPresent(row, "received_at", deadLetter.getReceivedAt());
+    putIfPresent(row::set, "raw_key", deadLetter.getRawKey());
+    putIfPresent(row::set, "raw_value", deadLetter.getRawValue());
+    putIfPresent(row::set, "transaction_id", deadLetter.getTransactionId());
+    putIfPresent(row::set, "event_time", deadLetter.getEventTime());
+    putIfPresent(row::set, "received_at", deadLetter.getReceivedAt());
     return row;
   }
 
@@ -137,12 +137,6 @@ public final class TableRows {
       return "refused/" + HexFormat.of().formatHex(digest.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-  }
-
-  private static void setIfPresent(TableRow row, String column, @Nullable Object value) {
-    if (value != null) {
-      row.set(column, value);
     }
   }
 
