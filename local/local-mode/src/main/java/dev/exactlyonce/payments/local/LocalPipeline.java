@@ -9,7 +9,10 @@ import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import dev.exactlyonce.payments.transforms.parse.ParsePayments;
+import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
 import java.io.IOException;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,19 +109,37 @@ public final class LocalPipeline {
     Map<String, Object> kafkaAdminConfig = RunUntilIdle.checkKafka(read);
     out.printf("  write mode %s (%s)%n", config.writeModeChoice().mode(), config.writeModeChoice().reason());
     try (LocalBigQuery standIn = LocalBigQuery.open(Path.of(options.getTablesDir()), config.tables(), config.writeMode())) {
+      boolean onACluster = tasksRunOnACluster(options);
+      if (onACluster) {
+        standIn.absorbShards();
+      }
       Pipeline pipeline = Pipeline.create(options);
-      PaymentsGraph graph = PaymentsGraph.of(config).withServices(standIn.services());
+      PaymentsGraph graph =
+          PaymentsGraph.of(config).withServices(onACluster ? standIn.servicesForOtherProcesses() : standIn.services());
       if (failAfter > 0) {
         graph = graph.withDrillAfterDeduplication(FailureDrill.failOnceAfter(failAfter));
       }
       PaymentsPipeline.build(pipeline, read, graph);
-      return new RunUntilIdle(
-              pipeline, read, options, ParsePayments.RECORDS_READ, standIn, config.tables().transactions(), drainFile,
-              kafkaAdminConfig)
-          .run(inputComplete, progress, out);
-    } catch (IOException e) {
+      Outcome outcome =
+          new RunUntilIdle(
+                  pipeline, read, options, ParsePayments.RECORDS_READ, standIn, config.tables().transactions(), drainFile,
+                  kafkaAdminConfig)
+              .run(inputComplete, progress, out);
+      if (onACluster) {
+        standIn.absorbShards();
+      }
+      return outcome;
+    } catch (IOException | IllegalArgumentException e) {
       throw new LocalRunException(e.getMessage());
     }
+  }
+
+  /**
+   * Whether the pipeline's tasks run in other processes, a Flink cluster's TaskManagers: they then
+   * write into shards of the stand-in, folded into its tables before and after the run.
+   */
+  private static boolean tasksRunOnACluster(LocalModeOptions options) {
+    return options.getRunner() == FlinkRunner.class && !FlinkLaunch.runsEmbedded(options.as(FlinkPipelineOptions.class));
   }
 
   /** A local run that could not start or did not finish cleanly; the message says why. */

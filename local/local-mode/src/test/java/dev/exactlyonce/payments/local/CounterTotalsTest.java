@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,6 +41,6 @@ class CounterTotalsTest {
     result.waitUntilFinish();
 
     assertEquals(3, CounterTotals.sum(result, ParsePayments.RECORDS_READ));
-    assertEquals(1, CounterTotals.sum(result, List.of(ParsePayments.PAYMENTS_PARSED)));
+    assertEquals(1, CounterTotals.sum(result, List.of(PipelineCounters.RECORDS_PARSED)));
   }
 }

@@ -26,8 +26,12 @@ import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
 import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation;
 import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -90,7 +94,13 @@ final class StorageWrite implements Serializable {
       List<String> primaryKey,
       SerializableFunction<T, RowMutationInformation> mutation,
       boolean partitionedByEventTime)
-      implements Serializable {}
+      implements Serializable {
+
+    /** The table's stage in the counters' names: {@code DeadLetter} is {@code dead_letter}. */
+    String counterStage() {
+      return stepName.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+  }
 
   /**
    * How a table's values become rows: {@link TableRow}s, or Avro records (see {@link #avro}).
@@ -168,7 +178,10 @@ final class StorageWrite implements Serializable {
     if (services != null) {
       write = write.withTestServices(services).withoutValidation();
     }
-    return inGlobalWindow(rows, table.stepName()).apply("Write" + table.stepName(), write);
+    PCollection<T> counted =
+        rows.apply("Count" + table.stepName(), ParDo.of(new CountFn<T>(PipelineCounters.rowsWritten(table.counterStage()))))
+            .setCoder(rows.getCoder());
+    return inGlobalWindow(counted, table.stepName()).apply("Write" + table.stepName(), write);
   }
 
   /**
@@ -198,9 +211,14 @@ final class StorageWrite implements Serializable {
     return write.to(mode == WriteMode.UPSERT ? destination.withPrimaryKey(table.primaryKey()) : destination);
   }
 
-  /** Dead letters into their table; rows BigQuery refuses there are counted and logged. */
+  /**
+   * Dead letters into their table, counted by kind; rows BigQuery refuses there are counted and
+   * logged.
+   */
   void writeDeadLetters(PCollection<DeadLetter> deadLetters) {
-    write(deadLetters, deadLetterTable())
+    PCollection<DeadLetter> counted =
+        deadLetters.apply("CountDeadLettersByKind", ParDo.of(new CountDeadLettersFn())).setCoder(deadLetters.getCoder());
+    write(counted, deadLetterTable())
         .getFailedStorageApiInserts()
         .apply("LogRefusedDeadLetters", ParDo.of(new LogRefusedFn()));
   }
@@ -218,10 +236,11 @@ final class StorageWrite implements Serializable {
             .withAllowedLateness(Duration.ZERO));
   }
 
-  PCollection<DeadLetter> refusals(WriteResult result, String table) {
+  PCollection<DeadLetter> refusals(WriteResult result, Table<?> table) {
     return result
         .getFailedStorageApiInserts()
-        .apply("Refused" + table, ParDo.of(new RefusalToDeadLetterFn(table)))
+        .apply("Refused" + table.table(),
+            ParDo.of(new RefusalToDeadLetterFn(table.table(), PipelineCounters.rowsRefused(table.counterStage()))))
         .setCoder(ModelCoders.of(result.getPipeline(), DeadLetter.class));
   }
 
@@ -232,10 +251,11 @@ final class StorageWrite implements Serializable {
   private static final class RefusalToDeadLetterFn
       extends DoFn<BigQueryStorageApiInsertError, DeadLetter> {
     private final String table;
-    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "rows_refused");
+    private final Counter refused;
 
-    RefusalToDeadLetterFn(String table) {
+    RefusalToDeadLetterFn(String table, MetricName refusedRows) {
       this.table = table;
+      this.refused = PipelineCounters.counter(refusedRows);
     }
 
     @ProcessElement
@@ -268,8 +288,40 @@ final class StorageWrite implements Serializable {
     }
   }
 
+  /** Counts what passes, unchanged. */
+  private static final class CountFn<T> extends DoFn<T, T> {
+    private final Counter counter;
+
+    CountFn(MetricName name) {
+      this.counter = PipelineCounters.counter(name);
+    }
+
+    @ProcessElement
+    public void process(@Element T element, OutputReceiver<T> out) {
+      counter.inc();
+      out.output(element);
+    }
+  }
+
+  /** Counts dead letters by their kind, unchanged. */
+  private static final class CountDeadLettersFn extends DoFn<DeadLetter, DeadLetter> {
+    private final Map<ErrorKind, Counter> byKind = new EnumMap<>(ErrorKind.class);
+
+    CountDeadLettersFn() {
+      for (ErrorKind kind : ErrorKind.values()) {
+        byKind.put(kind, PipelineCounters.counter(PipelineCounters.deadLetters(kind)));
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element DeadLetter deadLetter, OutputReceiver<DeadLetter> out) {
+      byKind.get(deadLetter.getErrorKind()).inc();
+      out.output(deadLetter);
+    }
+  }
+
   private static final class LogRefusedFn extends DoFn<BigQueryStorageApiInsertError, Void> {
-    private final Counter refused = Metrics.counter(WriteToBigQuery.class, "dead_letter_write_failures");
+    private final Counter refused = PipelineCounters.counter(PipelineCounters.DEAD_LETTER_WRITE_FAILURES);
 
     @ProcessElement
     public void process(@Element BigQueryStorageApiInsertError error) {

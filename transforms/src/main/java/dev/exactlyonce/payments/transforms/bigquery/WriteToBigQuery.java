@@ -111,13 +111,13 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
   public PDone expand(PCollectionTuple input) {
     StorageWrite storage = new StorageWrite(tables, mode, triggeringFrequency, numStreams, services);
     PCollection<DeadLetter> refusedTransactions =
-        storage.refusals(storage.write(input.get(TRANSACTIONS), transactionsTable()), tables.transactions());
+        storage.refusals(storage.write(input.get(TRANSACTIONS), transactionsTable()), transactionsTable());
     PCollection<DeadLetter> refusedFraud =
-        storage.refusals(storage.write(input.get(FRAUD), fraudTable()), tables.fraud());
+        storage.refusals(storage.write(input.get(FRAUD), fraudTable()), fraudTable());
     PCollection<DeadLetter> refusedMetrics =
-        storage.refusals(storage.write(input.get(METRICS), metricsTable()), tables.metrics());
+        storage.refusals(storage.write(input.get(METRICS), metricsTable()), metricsTable());
     PCollection<DeadLetter> refusedAudit =
-        storage.refusals(storage.write(input.get(AUDIT), auditTable()), tables.audit());
+        storage.refusals(storage.write(input.get(AUDIT), auditTable()), auditTable());
 
     PCollection<DeadLetter> deadLetters =
         PCollectionList.of(StorageWrite.inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))

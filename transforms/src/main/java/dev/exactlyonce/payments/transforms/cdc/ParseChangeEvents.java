@@ -7,8 +7,8 @@ import dev.exactlyonce.payments.transforms.cdc.DebeziumEnvelope.Change;
 import dev.exactlyonce.payments.transforms.cdc.DebeziumEnvelope.Rejected;
 import java.util.List;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -36,14 +36,10 @@ public final class ParseChangeEvents
     this.primaryKey = List.copyOf(primaryKey);
   }
 
-  /** Changes to rows keyed by {@code primaryKey}, the columns in key order. */
-  /** Counts the records parsed into changes. */
-  public static final MetricName CHANGES_PARSED = MetricName.named(ParseChangeEvents.class, "changes_parsed");
-  /** Counts the records rejected, whatever the reason. */
-  public static final MetricName RECORDS_REJECTED = MetricName.named(ParseChangeEvents.class, "records_rejected");
-  /** Every record read is counted by exactly one of these. */
-  public static final List<MetricName> RECORDS_READ = List.of(CHANGES_PARSED, RECORDS_REJECTED);
+  /** What counts the records this stage read. */
+  public static final List<MetricName> RECORDS_READ = List.of(PipelineCounters.RECORDS_READ);
 
+  /** Changes to rows keyed by {@code primaryKey}, the columns in key order. */
   public static ParseChangeEvents keyedBy(List<String> primaryKey) {
     if (primaryKey.isEmpty()) {
       throw new IllegalArgumentException("at least one primary key column");
@@ -59,8 +55,9 @@ public final class ParseChangeEvents
   }
 
   private static final class ParseFn extends DoFn<KafkaRecord<byte[], byte[]>, ChangeEvent> {
-    private final Counter parsed = Metrics.counter(CHANGES_PARSED.getNamespace(), CHANGES_PARSED.getName());
-    private final Counter rejected = Metrics.counter(RECORDS_REJECTED.getNamespace(), RECORDS_REJECTED.getName());
+    private final Counter read = PipelineCounters.counter(PipelineCounters.RECORDS_READ);
+    private final Counter parsed = PipelineCounters.counter(PipelineCounters.RECORDS_PARSED);
+    private final Counter rejected = PipelineCounters.counter(PipelineCounters.RECORDS_REJECTED);
     private final List<String> primaryKey;
 
     ParseFn(List<String> primaryKey) {
@@ -69,6 +66,7 @@ public final class ParseChangeEvents
 
     @ProcessElement
     public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out) {
+      read.inc();
       KafkaCoordinates source =
           KafkaCoordinates.of(record.getTopic(), record.getPartition(), record.getOffset());
       Instant receivedAt = new Instant(record.getTimestamp());

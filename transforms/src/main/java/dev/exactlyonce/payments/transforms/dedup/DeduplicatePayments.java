@@ -19,8 +19,8 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -267,9 +267,9 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
     private final Duration horizon;
     private final Duration maxClockSkew;
     private final long sweepEveryMillis;
-    private final Counter late = Metrics.counter(DeduplicatePayments.class, "payments_late");
-    private final Counter duplicates =
-        Metrics.counter(DeduplicatePayments.class, "duplicates_dropped");
+    private final Counter late = PipelineCounters.counter(PipelineCounters.PAYMENTS_LATE);
+    private final Counter duplicates = PipelineCounters.counter(PipelineCounters.DUPLICATES_DROPPED);
+    private final Counter accepted = PipelineCounters.counter(PipelineCounters.PAYMENTS_ACCEPTED);
 
     JudgeCopiesFn(Duration horizon, Duration maxClockSkew) {
       this.horizon = horizon;
@@ -331,6 +331,7 @@ public final class DeduplicatePayments extends PTransform<PCollection<Payment>, 
       Payment kept = copy.toBuilder().setRawValue(null).setEventTime(firstEventTime).build();
       FirstCopy now;
       if (first == null) {
+        accepted.inc();
         now = FirstCopy.of(firstEventTime, copy.getReceivedAt());
       } else {
         duplicates.inc();

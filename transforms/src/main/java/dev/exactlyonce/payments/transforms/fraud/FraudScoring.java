@@ -13,8 +13,8 @@ import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.ListCoder;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
@@ -120,8 +120,8 @@ public final class FraudScoring extends PTransform<PCollection<Payment>, PCollec
 
     private final FraudRules rules;
     private final Duration history;
-    private final Counter scored = Metrics.counter(FraudScoring.class, "payments_scored");
-    private final Counter forgotten = Metrics.counter(FraudScoring.class, "sender_histories_forgotten");
+    private final Counter scored = PipelineCounters.counter(PipelineCounters.PAYMENTS_SCORED);
+    private final Counter forgotten = PipelineCounters.counter(PipelineCounters.SENDER_HISTORIES_FORGOTTEN);
 
     ScoreFn(FraudRules rules, Duration history, Coder<Payment> paymentCoder) {
       this.rules = rules;

@@ -9,8 +9,8 @@ import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser.Rejected;
 import dev.exactlyonce.payments.transforms.parse.PaymentJsonParser.Valid;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -33,12 +33,8 @@ public final class ParsePayments
   public static final TupleTag<Payment> PAYMENTS = new TupleTag<Payment>() {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<DeadLetter>() {};
 
-  /** Counts the records parsed into payments. */
-  public static final MetricName PAYMENTS_PARSED = MetricName.named(ParsePayments.class, "payments_parsed");
-  /** Counts the records rejected, whatever the reason. */
-  public static final MetricName RECORDS_REJECTED = MetricName.named(ParsePayments.class, "records_rejected");
-  /** Every record read is counted by exactly one of these. */
-  public static final List<MetricName> RECORDS_READ = List.of(PAYMENTS_PARSED, RECORDS_REJECTED);
+  /** What counts the records this stage read. */
+  public static final List<MetricName> RECORDS_READ = List.of(PipelineCounters.RECORDS_READ);
 
   private final @Nullable Duration maxClockSkew;
 
@@ -66,8 +62,9 @@ public final class ParsePayments
   }
 
   private static final class ParseFn extends DoFn<KafkaRecord<byte[], byte[]>, Payment> {
-    private final Counter parsed = Metrics.counter(PAYMENTS_PARSED.getNamespace(), PAYMENTS_PARSED.getName());
-    private final Counter rejected = Metrics.counter(RECORDS_REJECTED.getNamespace(), RECORDS_REJECTED.getName());
+    private final Counter read = PipelineCounters.counter(PipelineCounters.RECORDS_READ);
+    private final Counter parsed = PipelineCounters.counter(PipelineCounters.RECORDS_PARSED);
+    private final Counter rejected = PipelineCounters.counter(PipelineCounters.RECORDS_REJECTED);
     private final @Nullable Duration maxClockSkew;
 
     ParseFn(@Nullable Duration maxClockSkew) {
@@ -76,6 +73,7 @@ public final class ParsePayments
 
     @ProcessElement
     public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out) {
+      read.inc();
       KafkaCoordinates source =
           KafkaCoordinates.of(record.getTopic(), record.getPartition(), record.getOffset());
       Instant receivedAt = new Instant(record.getTimestamp());
@@ -87,7 +85,6 @@ public final class ParsePayments
       } else {
         Rejected why = (Rejected) outcome;
         rejected.inc();
-        Metrics.counter(ParsePayments.class, "rejected_" + why.kind().name().toLowerCase()).inc();
         out.get(DEAD_LETTERS)
             .output(
                 DeadLetter.ofRecord(why.kind(), why.message(), source, record.getKV().getKey(), value, receivedAt)

@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import dev.exactlyonce.payments.transforms.TestCounters;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -109,9 +112,11 @@ public class WriteToBigQueryTest {
         .build();
   }
 
-  private void runWith(TestStream<Payment> events, WriteToBigQuery write) {
+  private PipelineResult runWith(TestStream<Payment> events, WriteToBigQuery write) {
     tablesFrom(pipeline.apply(events)).apply(write);
-    pipeline.run().waitUntilFinish();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    return result;
   }
 
   private TestStream<Payment> twoPayments() {
@@ -169,7 +174,19 @@ public class WriteToBigQueryTest {
 
   @Test
   public void testEveryTableGetsItsRows() {
-    runWith(twoPayments(), write());
+    PipelineResult result = runWith(twoPayments(), write());
+
+    // Each table's write stage counts the rows it hands over, dead letters by kind too.
+    for (String[] table : new String[][] {
+        {"transactions", BigQueryTables.DEFAULT_TRANSACTIONS}, {"fraud", BigQueryTables.DEFAULT_FRAUD},
+        {"metrics", BigQueryTables.DEFAULT_METRICS}, {"audit", BigQueryTables.DEFAULT_AUDIT},
+        {"dead_letter", BigQueryTables.DEFAULT_DEAD_LETTER}}) {
+      assertEquals(table[0], bigQuery.rows(table[1]).size(), TestCounters.total(result, PipelineCounters.rowsWritten(table[0])));
+      assertEquals(table[0], 0, TestCounters.total(result, PipelineCounters.rowsRefused(table[0])));
+    }
+    // Every payment is also made a LATE dead letter here.
+    assertEquals(2, TestCounters.total(result, PipelineCounters.deadLetters(ErrorKind.LATE)));
+    assertEquals(0, TestCounters.total(result, PipelineCounters.deadLetters(ErrorKind.WRITE_FAILED)));
 
     Map<String, TableRow> fraud = byTransactionId(BigQueryTables.DEFAULT_FRAUD);
     assertEquals("HIGH", fraud.get("tx-2").get("risk_level"));
@@ -191,7 +208,12 @@ public class WriteToBigQueryTest {
         (Function<TableRow, Boolean> & Serializable)
             row -> "tx-2".equals(row.get("transaction_id")) && row.containsKey("amount")
                 && !row.containsKey("risk_level"));
-    runWith(twoPayments(), write());
+    PipelineResult result = runWith(twoPayments(), write());
+
+    assertEquals(2, TestCounters.total(result, PipelineCounters.rowsWritten("transactions")));
+    assertEquals(1, TestCounters.total(result, PipelineCounters.rowsRefused("transactions")));
+    assertEquals(0, TestCounters.total(result, PipelineCounters.rowsRefused("fraud")));
+    assertEquals(1, TestCounters.total(result, PipelineCounters.deadLetters(ErrorKind.WRITE_FAILED)));
 
     assertEquals(1, bigQuery.rows(BigQueryTables.DEFAULT_TRANSACTIONS).size());
     List<TableRow> refused =

@@ -15,7 +15,10 @@ import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.transforms.TestEvents;
 import java.util.ArrayList;
 import java.util.List;
+import dev.exactlyonce.payments.transforms.TestCounters;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -367,17 +370,7 @@ public class DeduplicatePaymentsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    MetricQueryResults metrics =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(DeduplicatePayments.class, name))
-                    .build());
-    long total = 0;
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      total += counter.getAttempted();
-    }
-    return total;
+    return TestCounters.total(result, MetricName.named(PipelineCounters.NAMESPACE, name));
   }
+
 }

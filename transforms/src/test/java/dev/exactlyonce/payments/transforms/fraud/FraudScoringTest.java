@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import dev.exactlyonce.payments.transforms.TestCounters;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -517,14 +519,6 @@ public class FraudScoringTest {
 
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    MetricsFilter forgottenHistories =
-        MetricsFilter.builder()
-            .addNameFilter(MetricNameFilter.named(FraudScoring.class, "sender_histories_forgotten"))
-            .build();
-    long forgotten = 0;
-    for (MetricResult<Long> counter : result.metrics().queryMetrics(forgottenHistories).getCounters()) {
-      forgotten += counter.getAttempted();
-    }
-    assertEquals(2, forgotten);
+    assertEquals(2, TestCounters.total(result, PipelineCounters.SENDER_HISTORIES_FORGOTTEN));
   }
 }

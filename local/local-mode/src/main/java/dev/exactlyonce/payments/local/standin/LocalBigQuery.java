@@ -107,6 +107,88 @@ public final class LocalBigQuery implements AutoCloseable {
     return services;
   }
 
+  /**
+   * Services for a pipeline whose writes run in other processes, the TaskManagers of a Flink
+   * cluster: each process keeps the tables it wrote in its own shard, {@code
+   * <dir>/shards/process-<pid>/}, and {@link #absorbShards} folds them into this stand-in. Only
+   * with upserts: a payment a restored job writes again, in another process, is then the same row,
+   * as it is in BigQuery.
+   */
+  public BigQueryServices servicesForOtherProcesses() {
+    if (mode != WriteMode.UPSERT) {
+      throw new IllegalArgumentException(
+          "the stand-in takes writes from other processes (a Flink cluster's TaskManagers) only with --writeMode=upsert; "
+              + "this run writes " + mode);
+    }
+    WriteThroughDatasetService shards =
+        new WriteThroughDatasetService(new WriteThroughDatasetService.ShardHome(dir.toString(), tables));
+    return new FakeBigQueryServices().withDatasetService(shards).withJobService(new FakeJobService());
+  }
+
+  /**
+   * Folds in the tables other processes kept under {@code shards/} (see {@link
+   * #servicesForOtherProcesses}), as BigQuery shows upserts: one row per primary key. Where two
+   * shards hold a key, the higher change sequence wins, as in {@code WriteToBigQuery}: the metrics
+   * pane with more payments, the audit row with more copies; other tables' replays are equal rows.
+   * Shards stay on disk, so folding them in again changes nothing.
+   */
+  public synchronized void absorbShards() throws IOException {
+    Path shards = dir.resolve(WriteThroughDatasetService.ShardHome.SHARDS);
+    if (!Files.isDirectory(shards)) {
+      return;
+    }
+    List<Path> processes;
+    try (var listing = Files.list(shards)) {
+      processes = listing.filter(Files::isDirectory).sorted().toList();
+    }
+    for (Map.Entry<String, TableSchemas.Layout> table : layouts.entrySet()) {
+      TableSchema schema = table.getValue().schema();
+      Map<List<String>, TableRow> byKey = new LinkedHashMap<>();
+      for (TableRow row : rows(table.getKey())) {
+        keepNewer(byKey, table, exported(row, schema));
+      }
+      for (Path process : processes) {
+        for (TableRow row : readTable(process.resolve(table.getKey() + ".ndjson"))) {
+          keepNewer(byKey, table, row);
+        }
+      }
+      replaceRows(table.getKey(), table.getValue(), new ArrayList<>(byKey.values()));
+    }
+    flush();
+  }
+
+  private void keepNewer(Map<List<String>, TableRow> byKey, Map.Entry<String, TableSchemas.Layout> table, TableRow row) {
+    List<String> key = new ArrayList<>();
+    table.getValue().primaryKey().forEach(column -> key.add(String.valueOf(row.get(column))));
+    String sequenceColumn = table.getKey().equals(tables.metrics()) ? "payment_count"
+        : table.getKey().equals(tables.audit()) ? "duplicate_copies" : null;
+    byKey.merge(key, row, (kept, other) -> sequenceColumn != null && sequenceOf(other, sequenceColumn) > sequenceOf(kept, sequenceColumn) ? other : kept);
+  }
+
+  private static long sequenceOf(TableRow row, String column) {
+    return Long.parseLong(String.valueOf(row.get(column)));
+  }
+
+  /** A row in the shape the files hold, as {@link #readTable} reads it back (mutable lists included). */
+  private static TableRow exported(TableRow row, TableSchema schema) {
+    return JSON.convertValue(ExportShape.of(row, schema), TableRow.class);
+  }
+
+  private void replaceRows(String table, TableSchemas.Layout layout, List<TableRow> rows) throws IOException {
+    try {
+      synchronized (FakeDatasetService.class) {
+        datasets.deleteTable(reference(tables, table));
+        datasets.createTable(definition(tables, table, layout, mode));
+        if (!rows.isEmpty()) {
+          datasets.insertAll(reference(tables, table), EngineShape.of(rows, layout.schema()), null);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted replacing " + table, e);
+    }
+  }
+
   public BigQueryTables tables() {
     return tables;
   }

@@ -7,6 +7,13 @@ import com.google.cloud.bigquery.storage.v1.FlushRowsResponse;
 import com.google.cloud.bigquery.storage.v1.ProtoRows;
 import com.google.cloud.bigquery.storage.v1.WriteStream;
 import com.google.protobuf.DescriptorProtos;
+import dev.exactlyonce.payments.transforms.bigquery.BigQueryTables;
+import dev.exactlyonce.payments.transforms.bigquery.WriteMode;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -27,12 +34,57 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>CDC writes to change tables are ordered as BigQuery orders them first ({@link ChangeOrdering}).
  *
  * <p>The pipeline holds serialized copies of this service, so the hook is per JVM, like the
- * engine's tables.
+ * engine's tables. A copy that arrives in a JVM where no stand-in is open (a TaskManager of a Flink
+ * cluster) opens one there, on its own shard of the tables ({@link ShardHome}).
  */
 final class WriteThroughDatasetService extends StreamRoutingDatasetService {
   private static final long serialVersionUID = 1L;
   private static final Map<String, String> TABLE_OF_STREAM = new ConcurrentHashMap<>();
   private static volatile @Nullable Consumer<String> keepTable;
+  /** The stand-in a TaskManager opened on its shard: open for as long as the process lives. */
+  private static @Nullable LocalBigQuery shard;
+
+  private final @Nullable ShardHome shardHome;
+
+  WriteThroughDatasetService() {
+    this(null);
+  }
+
+  WriteThroughDatasetService(@Nullable ShardHome shardHome) {
+    this.shardHome = shardHome;
+  }
+
+  /**
+   * Where processes other than the launching one keep the tables they write: {@code
+   * <dir>/shards/<process>/}, one directory per JVM, merged by {@link LocalBigQuery#absorbShards}.
+   */
+  record ShardHome(String dir, BigQueryTables tables) implements Serializable {
+    static final String SHARDS = "shards";
+
+    Path shardsDirectory() {
+      return Path.of(dir).resolve(SHARDS);
+    }
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    if (shardHome != null) {
+      openShardIfNoneIsOpen(shardHome);
+    }
+  }
+
+  private static synchronized void openShardIfNoneIsOpen(ShardHome home) {
+    if (keepTable != null) {
+      // The launching JVM (Beam clones the pipeline's functions there) or one already opened.
+      return;
+    }
+    Path own = home.shardsDirectory().resolve("process-" + ProcessHandle.current().pid());
+    try {
+      shard = LocalBigQuery.open(own, home.tables(), WriteMode.UPSERT);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the stand-in's shard " + own + ": " + e.getMessage(), e);
+    }
+  }
 
   /** Called with a table id, before the write that changed it is acknowledged. */
   static void onTableChanged(@Nullable Consumer<String> keep) {

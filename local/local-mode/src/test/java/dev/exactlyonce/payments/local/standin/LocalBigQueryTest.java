@@ -18,6 +18,7 @@ import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.ModelCoders;
+import dev.exactlyonce.payments.model.RiskLevel;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
 import dev.exactlyonce.payments.transforms.TestEvents;
@@ -413,6 +414,60 @@ class LocalBigQueryTest {
     Map<Object, Object> amounts = new LinkedHashMap<>();
     rows.forEach(row -> amounts.put(row.get("transaction_id"), row.get("amount")));
     assertEquals(Map.of("tx-1", "1230", "tx-2", "10"), amounts);
+  }
+
+  /** A shard as a TaskManager leaves it: a stand-in of its own under shards/, closed. */
+  private void shard(Path dir, String process, String table, TableRow... rows) throws Exception {
+    LocalBigQuery shard = open(dir.resolve("shards").resolve(process), WriteMode.UPSERT);
+    insert(shard, table, rows);
+    close(shard);
+  }
+
+  private static TableRow scored(String id, String amount) {
+    return TableRows.fraud(
+        ScoredPayment.of(TestEvents.payment(7, id, amount, "USD", TestEvents.T0), 70, RiskLevel.HIGH, List.of("velocity", "amount")));
+  }
+
+  @Test
+  void absorbingShardsKeepsOneRowPerKeyAndTheHigherChangeSequence() throws Exception {
+    Path dir = temp.resolve("tables");
+    // The process killed mid-stream wrote tx-1 and an audit of two copies; the one the job
+    // restored on wrote tx-1 again (a replay) and the audit's final count.
+    shard(dir, "process-11", TABLES.transactions(), payment("tx-1", "12.50"));
+    shard(dir, "process-11", TABLES.audit(), TableRows.audit(audit("tx-1", 2)));
+    shard(dir, "process-11", TABLES.fraud(), scored("tx-1", "12.50"));
+    shard(dir, "process-22", TABLES.transactions(), payment("tx-1", "12.50"), payment("tx-2", "3.00"));
+    shard(dir, "process-22", TABLES.audit(), TableRows.audit(audit("tx-1", 3)));
+    LocalBigQuery standIn = open(dir, WriteMode.UPSERT);
+    // A row this stand-in already holds, with lists, goes back into the engine beside the shards'.
+    insert(standIn, TABLES.fraud(), scored("tx-2", "3.00"));
+
+    standIn.absorbShards();
+    standIn.absorbShards();
+
+    assertEquals(List.of("tx-1", "tx-2"), ids(standIn.rows(TABLES.transactions())));
+    assertEquals(List.of("tx-1", "tx-2"), ids(standIn.rows(TABLES.fraud())));
+    List<TableRow> audits = standIn.rows(TABLES.audit());
+    assertEquals(1, audits.size());
+    assertEquals("3", String.valueOf(audits.get(0).get("duplicate_copies")), "the audit with more copies wins");
+    close(standIn);
+    assertEquals(2, fileRows(dir.resolve(TABLES.transactions() + ".ndjson")).size());
+    for (Map<String, Object> row : fileRows(dir.resolve(TABLES.fraud() + ".ndjson"))) {
+      assertEquals(List.of("velocity", "amount"), row.get("risk_reasons"), "lists survive absorbing twice");
+    }
+  }
+
+  @Test
+  void onlyUpsertsTakeWritesFromOtherProcesses() throws IOException {
+    LocalBigQuery standIn = open(temp.resolve("tables"), WriteMode.EXACTLY_ONCE);
+
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, standIn::servicesForOtherProcesses);
+
+    assertTrue(refused.getMessage().contains("--writeMode=upsert"), refused.getMessage());
+  }
+
+  private static List<Object> ids(List<TableRow> rows) {
+    return rows.stream().map(row -> row.get("transaction_id")).sorted().toList();
   }
 
   private static DuplicateAudit audit(String id, long copies) {

@@ -7,6 +7,7 @@ import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -30,6 +31,7 @@ import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.IllegalConfigurationException;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -86,6 +88,7 @@ public final class FlinkLaunch {
   /** What this launch decides for the restore, over whatever the user's configuration says. */
   private static final Set<String> LAUNCH_DECIDES = Set.of(SAVEPOINT_PATH_KEY, ALLOW_NON_RESTORED_STATE_KEY);
   private static final String MANAGED_MEMORY_KEY = TaskManagerOptions.MANAGED_MEMORY_SIZE.key();
+  private static final String PROMETHEUS_REPORTER_PREFIX = "metrics.reporter.prom.";
 
   private FlinkLaunch() {}
 
@@ -191,8 +194,16 @@ public final class FlinkLaunch {
     if (options.as(FlinkLaunchOptions.class).getResumeFromLatestCheckpoint() && options.getSavepointPath() == null) {
       resumeFromLatestCheckpoint(options);
     }
+    int metricsPort = options.as(FlinkLaunchOptions.class).getMetricsPort();
+    if (metricsPort != 0 && !embedded) {
+      throw new IllegalArgumentException("--metricsPort=" + metricsPort + " is for the embedded cluster ([local]); "
+          + "a cluster's JobManager and TaskManagers serve metrics as its configuration says (metrics.reporter.prom.port)");
+    }
     if (embedded) {
       Map<String, String> settings = new LinkedHashMap<>();
+      if (metricsPort != 0) {
+        settings.putAll(prometheusReporter(metricsPort));
+      }
       if ("rocksdb".equalsIgnoreCase(options.getStateBackend())) {
         settings.put(MANAGED_MEMORY_KEY, DEFAULT_EMBEDDED_MANAGED_MEMORY);
       }
@@ -207,6 +218,25 @@ public final class FlinkLaunch {
         options.setFlinkConfDir(embeddedClusterConfiguration(options.getFlinkConfDir(), settings).toString());
       }
     }
+  }
+
+  /**
+   * Flink's Prometheus reporter on {@code port}, checked free first: the reporter would otherwise
+   * log that it could not start and the job would run unwatched.
+   */
+  static Map<String, String> prometheusReporter(int port) {
+    if (port < 1 || port > 65_535) {
+      throw new IllegalArgumentException("--metricsPort=" + port + " is not a port: give 1 to 65535, or 0 for none");
+    }
+    try (ServerSocket probe = new ServerSocket(port)) {
+      // Bound, so free; closed at once for the reporter to take.
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--metricsPort=" + port + ": the port is taken or not ours to use ("
+          + e.getMessage() + "); choose another, or stop what listens there", e);
+    }
+    return Map.of(
+        PROMETHEUS_REPORTER_PREFIX + "factory.class", PrometheusReporterFactory.class.getName(),
+        PROMETHEUS_REPORTER_PREFIX + "port", Integer.toString(port));
   }
 
   /** Whether the option was given, rather than left to its default (defaults are not display data). */

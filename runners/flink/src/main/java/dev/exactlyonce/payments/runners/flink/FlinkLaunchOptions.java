@@ -14,4 +14,13 @@ public interface FlinkLaunchOptions extends PipelineOptions {
   boolean getResumeFromLatestCheckpoint();
 
   void setResumeFromLatestCheckpoint(boolean resume);
+
+  @Description(
+      "Serve the pipeline's counters and Flink's own metrics for Prometheus on this port of the embedded "
+          + "cluster ([local]), at http://<host>:<port>/metrics; 0 serves none. A cluster's processes serve "
+          + "theirs as its configuration says (metrics.reporter.prom.*).")
+  @Default.Integer(0)
+  int getMetricsPort();
+
+  void setMetricsPort(int port);
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.exactlyonce.payments.pipeline.PaymentsPipelineOptions;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.metrics.prometheus.PrometheusReporterFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,6 +117,39 @@ class FlinkLaunchTest {
 
     assertEquals("300m", loaded.get("taskmanager.memory.managed.size"), loaded.toString());
     assertEquals("file:/savepoints/sp-1", loaded.get("execution.savepoint.path"), loaded.toString());
+  }
+
+  @Test
+  void aMetricsPortServesPrometheusFromTheEmbeddedCluster() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+
+    Map<String, String> loaded = loaded(launched("--runner=FlinkRunner",
+        "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(), "--metricsPort=" + port));
+
+    assertEquals(PrometheusReporterFactory.class.getName(), loaded.get("metrics.reporter.prom.factory.class"), loaded.toString());
+    assertEquals(Integer.toString(port), loaded.get("metrics.reporter.prom.port"), loaded.toString());
+  }
+
+  @Test
+  void aMetricsPortThatIsTakenIsRefusedInOneLineNamingTheOption() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> launched("--runner=FlinkRunner",
+          "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(), "--metricsPort=" + taken.getLocalPort()));
+
+      assertTrue(refused.getMessage().startsWith("--metricsPort=" + taken.getLocalPort() + ": the port is taken"), refused.getMessage());
+      assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
+    }
+  }
+
+  @Test
+  void aMetricsPortIsRefusedForAClusterWhoseProcessesServeTheirOwn() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> launched("--runner=FlinkRunner",
+        "--flinkMaster=jobmanager:8081", "--stateBackendStoragePath=file:///shared/checkpoints", "--metricsPort=9249"));
+
+    assertTrue(refused.getMessage().contains("metrics.reporter.prom.port"), refused.getMessage());
   }
 
   @Test
