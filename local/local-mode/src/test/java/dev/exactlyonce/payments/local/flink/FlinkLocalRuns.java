@@ -64,8 +64,10 @@ final class FlinkLocalRuns {
             "--checkpointingInterval=" + checkpointMillis,
             "--stateBackendStoragePath=" + checkpoints.toUri(),
             "--bootstrapServers=" + kafka.bootstrapServers(),
-            "--tablesDir=" + tables,
-            "--stopWhenIdleSeconds=10");
+            "--tablesDir=" + tables);
+    if (Stream.of(extra).noneMatch(option -> option.startsWith("--stopWhenIdleSeconds="))) {
+      fixed = Stream.concat(fixed, Stream.of("--stopWhenIdleSeconds=10"));
+    }
     FlinkLaunch.registerOptions();
     LocalModeOptions options =
         LocalPipeline.parseOptions(Stream.concat(fixed, List.of(extra).stream()).toArray(String[]::new));
