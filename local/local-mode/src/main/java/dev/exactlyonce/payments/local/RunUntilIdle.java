@@ -179,7 +179,7 @@ public record RunUntilIdle(
       }
       if (now - lastProgress >= PROGRESS_EVERY_MILLIS) {
         lastProgress = now;
-        progress.report(read, standIn.rows(rowsTable).size(), standIn.rows(standIn.tables().deadLetter()).size());
+        progress.report(read, standIn.rowCount(rowsTable), standIn.rowCount(standIn.tables().deadLetter()));
       }
       if (drainStarted < 0 && idleMillis > 0 && now - lastChange >= idleMillis
           && !readerCaughtUp(result != null, read, now - startedAt, lag::records)) {
@@ -220,7 +220,7 @@ public record RunUntilIdle(
 
   /** What stands in for records read without live counters: rows of the two tables every record reaches. */
   private long rowsWritten() throws IOException {
-    return standIn.rows(rowsTable).size() + standIn.rows(standIn.tables().deadLetter()).size();
+    return standIn.rowCount(rowsTable) + standIn.rowCount(standIn.tables().deadLetter());
   }
 
   /** The result once {@code run()} returned, null while it is still running the job. */
