@@ -54,7 +54,7 @@ registered_taskmanagers() {
 }
 
 write_config() {
-  mkdir -p "$cluster_dir/conf" "$cluster_dir/log" "$cluster_dir/pids" "$cluster_dir/checkpoints"
+  mkdir -p "$cluster_dir/conf" "$cluster_dir/log" "$cluster_dir/pids" "$cluster_dir/checkpoints" "$cluster_dir/work" "$cluster_dir/tmp" "$cluster_dir/blobs"
   # The template's reporter ports are replaced, not repeated: YAML keys are unique.
   {
     grep -v '^metrics.reporter.prom.port:' "$module/conf/config.yaml"
@@ -63,6 +63,10 @@ write_config() {
     echo "jobmanager.rpc.port: $rpc_port"
     echo "rest.port: $rest_port"
     echo "state.checkpoints.dir: file://$cluster_dir/checkpoints"
+    # Working files (RocksDB's local state, uploaded jars, spills) stay in the cluster's directory.
+    echo "process.working-dir: $cluster_dir/work"
+    echo "io.tmp.dirs: $cluster_dir/tmp"
+    echo "blob.storage.directory: $cluster_dir/blobs"
     echo "metrics.reporter.prom.port: $prometheus_ports"
   } > "$cluster_dir/conf/config.yaml"
 }
