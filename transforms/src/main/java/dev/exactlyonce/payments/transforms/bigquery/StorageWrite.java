@@ -152,8 +152,8 @@ final class StorageWrite implements Serializable {
             .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .withWriteDisposition(WriteDisposition.WRITE_APPEND);
     ColumnWriter<T> columns = table.format().columns();
-    // Counted where BigQueryIO formats each row, once per row handed over: a stage of its own cost
-    // 8% more CPU per payment (docs/benchmarks.md, ninth pass).
+    // Counted where BigQueryIO formats each row, once per row handed over, rather than in a stage of
+    // its own: one more operator for every payment row (docs/benchmarks.md, ninth pass).
     Counter written = PipelineCounters.counter(PipelineCounters.rowsWritten(table.counterStage()));
     SerializableFunction<T, TableRow> tableRow = table.format().tableRow();
     write =
