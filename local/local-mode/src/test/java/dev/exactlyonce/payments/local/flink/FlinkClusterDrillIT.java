@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 import dev.exactlyonce.payments.local.kafka.LocalKafka;
 import dev.exactlyonce.payments.local.reconcile.Reconciliation;
 import dev.exactlyonce.payments.local.reconcile.TableFiles;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FlinkClusterDrillIT {
   private static final Duration PATIENCE = Duration.ofMinutes(4);
+  private static final String GROUP = "cluster-drill";
 
   @TempDir Path dir;
 
@@ -39,9 +41,9 @@ class FlinkClusterDrillIT {
   void aTaskManagerKilledMidStreamTheJobRestoresFromItsCheckpointAndEveryTableIsExact() throws Exception {
     try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir);
         StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"))) {
-      CompletableFuture<Ledger> producing = FlinkLocalRuns.sendWhileRunning(kafka, streamOfPayments());
       Process job = cluster.submit(jobOptions(kafka), log("job"));
       String jobId = awaitRunningWithACheckpoint(cluster, job);
+      CompletableFuture<Ledger> producing = FlinkLocalRuns.sendWhileRunning(kafka, streamOfPayments());
       // The TaskManager to be killed is doing its share: its shard of the stand-in has payments.
       Path killedShard = shardOf(cluster.taskManagerPid(1));
       awaitOrFail(cluster, job, () -> rows(killedShard) >= 100 && cluster.completedCheckpoints(jobId) >= 2);
@@ -50,6 +52,7 @@ class FlinkClusterDrillIT {
       cluster.killTaskManager(1);
 
       Ledger ledger = producing.get(5, TimeUnit.MINUTES);
+      drainOnceEverythingIsCommitted(kafka, cluster, job);
       awaitDrained(cluster, job);
       JsonNode restored = cluster.restoredCheckpoint(jobId).orElseThrow(
           () -> new AssertionError("the job never restored from a checkpoint:\n" + cluster.logs()));
@@ -63,9 +66,9 @@ class FlinkClusterDrillIT {
       throws Exception {
     try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir);
         StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"))) {
-      CompletableFuture<Ledger> producing = FlinkLocalRuns.sendWhileRunning(kafka, streamOfPayments());
       Process first = cluster.submit(jobOptions(kafka), log("first-job"));
       String firstJob = awaitRunningWithACheckpoint(cluster, first);
+      CompletableFuture<Ledger> producing = FlinkLocalRuns.sendWhileRunning(kafka, streamOfPayments());
       awaitOrFail(cluster, first, () -> rowsInAllShards(dir.resolve("tables").resolve("shards")) >= 200
           && cluster.completedCheckpoints(firstJob) >= 2);
       assertFalse(producing.isDone(), "the cluster stops while payments still stream in");
@@ -79,6 +82,7 @@ class FlinkClusterDrillIT {
       Process second = cluster.submit(resumed, log("resumed-job"));
 
       Ledger ledger = producing.get(5, TimeUnit.MINUTES);
+      drainOnceEverythingIsCommitted(kafka, cluster, second);
       awaitDrained(cluster, second);
       String secondJob = cluster.jobId().orElseThrow();
       JsonNode restored = cluster.restoredCheckpoint(secondJob).orElseThrow(
@@ -94,18 +98,43 @@ class FlinkClusterDrillIT {
         "--bootstrapServers=" + kafka.bootstrapServers(),
         "--topic=" + FlinkLocalRuns.TOPIC,
         "--tablesDir=" + dir.resolve("tables"),
+        "--consumerGroup=" + GROUP,
         "--checkpointingInterval=2000",
-        "--stopWhenIdleSeconds=10");
+        // The test drains the job itself, once the stream is over: a job that drained on idle input
+        // could do so before its first record on a busy machine, or before the stream began.
+        "--stopWhenIdleSeconds=0",
+        "--drainSignalFile=" + drainSignal());
+  }
+
+  private Path drainSignal() {
+    return dir.resolve("drain");
   }
 
   /**
-   * Payments for over a minute, from before the job is submitted: a job drains once it has read
-   * everything and nothing new came for a while, so the stream must outlast the job's start and the
-   * failure. Every kind of trouble the simulator injects is in it: late events are judged by their
+   * Drains the job once the consumer group committed every record sent: each one read, and in a
+   * completed checkpoint.
+   */
+  private void drainOnceEverythingIsCommitted(LocalKafka kafka, StandaloneCluster cluster, Process job) throws Exception {
+    try (ConsumerLag lag = new ConsumerLag(kafka.bootstrapServers(), GROUP, FlinkLocalRuns.TOPIC)) {
+      awaitOrFail(cluster, job, () -> {
+        try {
+          return lag.records() == 0;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      });
+    }
+    Files.writeString(drainSignal(), "drain: the stream is over\n");
+  }
+
+  /**
+   * Payments for about fifty seconds, from once the job runs: long enough for a failure in the
+   * middle. Every kind of trouble the simulator injects is in it: late events are judged by their
    * Kafka timestamps, which a restore reads again unchanged.
    */
   private static SimulatorSettings streamOfPayments() {
-    return SimulatorSettings.defaults(Instant.now()).withPayments(4_000).withRate(60);
+    return SimulatorSettings.defaults(Instant.now()).withPayments(3_000).withRate(60);
   }
 
   private void assertExact(Ledger ledger) throws IOException {
