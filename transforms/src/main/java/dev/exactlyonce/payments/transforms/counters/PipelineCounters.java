@@ -62,6 +62,17 @@ public final class PipelineCounters {
     return named("rows_refused_" + checkedStage(tableStage));
   }
 
+  /**
+   * A gauge, not a counter: how far behind the wall clock one Kafka partition's watermark is, in
+   * milliseconds, as of the partition's latest record.
+   */
+  public static MetricName watermarkLag(int partition) {
+    return named(WATERMARK_LAG_PREFIX + partition);
+  }
+
+  /** What every partition's {@link #watermarkLag} gauge is named after. */
+  public static final String WATERMARK_LAG_PREFIX = "watermark_lag_ms_partition_";
+
   public static Counter counter(MetricName name) {
     return Metrics.counter(name.getNamespace(), name.getName());
   }

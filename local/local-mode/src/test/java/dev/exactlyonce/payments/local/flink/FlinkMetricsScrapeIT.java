@@ -74,6 +74,8 @@ class FlinkMetricsScrapeIT {
       }
       assertTrue(scrape.keySet().stream().anyMatch(name -> name.matches(PrometheusNames.CONSUMER_LAG_PATTERN)),
           "KafkaIO's backlog per reader is served: " + scrape.keySet());
+      assertEquals(4, scrape.keySet().stream().filter(name -> name.matches(PrometheusNames.PARTITION_WATERMARK_LAG_PATTERN)).count(),
+          "a watermark lag for each of the topic's partitions: " + scrape.keySet());
       assertEquals(0.0, scrape.get(PrometheusNames.JOB_SCOPE + "numRestarts"));
       Map<String, Double> duringTheRun = scrape;
 

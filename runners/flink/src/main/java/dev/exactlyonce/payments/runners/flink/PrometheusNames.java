@@ -1,5 +1,6 @@
 package dev.exactlyonce.payments.runners.flink;
 
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import java.util.List;
 import org.apache.beam.sdk.metrics.MetricName;
 
@@ -35,6 +36,10 @@ public final class PrometheusNames {
    * series per reader ({@code <split>} is its index), as Beam's KafkaIO reports it.
    */
   public static final String CONSUMER_LAG_PATTERN = OPERATOR_SCOPE + "source_splits_.+_backlog_elements";
+
+  /** Watermark lag per Kafka partition, in milliseconds: the pipeline's own gauge, one per partition. */
+  public static final String PARTITION_WATERMARK_LAG_PATTERN =
+      OPERATOR_SCOPE + PipelineCounters.NAMESPACE + "_" + PipelineCounters.WATERMARK_LAG_PREFIX + "[0-9]+";
 
   private PrometheusNames() {}
 

@@ -49,8 +49,9 @@ class MonitoringFilesTest {
     Matcher pattern = NAME_PATTERN.matcher(expression);
     while (pattern.find()) {
       String regex = pattern.group(1);
-      boolean consumerLag = regex.equals(PrometheusNames.CONSUMER_LAG_PATTERN);
-      if (!consumerLag && exported.stream().noneMatch(name -> name.matches(regex))) {
+      boolean perReaderOrPartition =
+          regex.equals(PrometheusNames.CONSUMER_LAG_PATTERN) || regex.equals(PrometheusNames.PARTITION_WATERMARK_LAG_PATTERN);
+      if (!perReaderOrPartition && exported.stream().noneMatch(name -> name.matches(regex))) {
         unknown.add(regex);
       }
     }
