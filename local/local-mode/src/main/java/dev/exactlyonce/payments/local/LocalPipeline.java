@@ -7,12 +7,9 @@ import dev.exactlyonce.payments.pipeline.OptionChecks;
 import dev.exactlyonce.payments.pipeline.PaymentsGraph;
 import dev.exactlyonce.payments.pipeline.PaymentsPipeline;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
-import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
-import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import dev.exactlyonce.payments.runners.flink.FlinkLaunch;
+import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import java.io.IOException;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -122,7 +121,7 @@ public final class LocalPipeline {
       PaymentsPipeline.build(pipeline, read, graph);
       Outcome outcome =
           new RunUntilIdle(
-                  pipeline, read, options, ParsePayments.RECORDS_READ, standIn, config.tables().transactions(), drainFile,
+                  pipeline, read, options, standIn, config.tables().transactions(), drainFile,
                   kafkaAdminConfig)
               .run(inputComplete, progress, out);
       if (onACluster) {

@@ -6,12 +6,12 @@ import dev.exactlyonce.payments.local.LocalPipeline.Progress;
 import dev.exactlyonce.payments.local.kafka.ConsumerLag;
 import dev.exactlyonce.payments.local.standin.LocalBigQuery;
 import dev.exactlyonce.payments.pipeline.KafkaPreflight;
+import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +19,6 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricName;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -28,7 +27,6 @@ import org.joda.time.Duration;
  * signal file (every window closes, every table is flushed): the loop both local pipelines share.
  *
  * @param pipeline built to read with {@code read} and to write into {@code standIn}
- * @param recordsRead the parse stage's counter of records read, parsed or rejected
  * @param rowsTable the table every accepted record reaches promptly, beside the dead letters: what
  *     is counted where the runner reports no live metrics
  * @param drainFile the file the pipeline's drain signal watches, already reset
@@ -38,7 +36,6 @@ public record RunUntilIdle(
     Pipeline pipeline,
     ReadFromKafka read,
     LocalModeOptions options,
-    List<MetricName> recordsRead,
     LocalBigQuery standIn,
     String rowsTable,
     Path drainFile,
@@ -212,7 +209,7 @@ public record RunUntilIdle(
       return -1;
     }
     try {
-      return CounterTotals.sum(result, recordsRead);
+      return PipelineCounters.attempted(result, PipelineCounters.RECORDS_READ);
     } catch (UnsupportedOperationException noLiveMetrics) {
       return -1;
     }

@@ -1,6 +1,5 @@
 package dev.exactlyonce.payments.transforms.cdc;
 
-import org.apache.beam.sdk.metrics.MetricName;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
 import dev.exactlyonce.payments.transforms.cdc.DebeziumEnvelope.Change;
@@ -35,9 +34,6 @@ public final class ParseChangeEvents
   private ParseChangeEvents(List<String> primaryKey) {
     this.primaryKey = List.copyOf(primaryKey);
   }
-
-  /** What counts the records this stage read. */
-  public static final List<MetricName> RECORDS_READ = List.of(PipelineCounters.RECORDS_READ);
 
   /** Changes to rows keyed by {@code primaryKey}, the columns in key order. */
   public static ParseChangeEvents keyedBy(List<String> primaryKey) {

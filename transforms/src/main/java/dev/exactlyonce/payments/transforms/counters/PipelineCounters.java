@@ -4,9 +4,13 @@ import dev.exactlyonce.payments.model.ErrorKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.MetricName;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
  * The counters the pipelines' stages publish: one namespace, lower-case names with underscores, so
@@ -75,6 +79,22 @@ public final class PipelineCounters {
 
   public static Counter counter(MetricName name) {
     return Metrics.counter(name.getNamespace(), name.getName());
+  }
+
+  /**
+   * The attempted value of a counter in a run, summed over every step that reports it; 0 if none
+   * did yet.
+   *
+   * @throws UnsupportedOperationException if the runner reports no metrics while running
+   */
+  public static long attempted(PipelineResult result, MetricName name) {
+    MetricsFilter filter =
+        MetricsFilter.builder().addNameFilter(MetricNameFilter.named(name.getNamespace(), name.getName())).build();
+    long total = 0;
+    for (MetricResult<Long> counter : result.metrics().queryMetrics(filter).getCounters()) {
+      total += counter.getAttempted();
+    }
+    return total;
   }
 
   /** Every counter a pipeline may publish: what dashboards and alerts may query. */

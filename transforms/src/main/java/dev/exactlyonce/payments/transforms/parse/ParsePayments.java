@@ -1,7 +1,5 @@
 package dev.exactlyonce.payments.transforms.parse;
 
-import java.util.List;
-import org.apache.beam.sdk.metrics.MetricName;
 import dev.exactlyonce.payments.transforms.time.TimeBounds;
 import dev.exactlyonce.payments.model.DeadLetter;
 import dev.exactlyonce.payments.model.KafkaCoordinates;
@@ -32,9 +30,6 @@ public final class ParsePayments
 
   public static final TupleTag<Payment> PAYMENTS = new TupleTag<Payment>() {};
   public static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<DeadLetter>() {};
-
-  /** What counts the records this stage read. */
-  public static final List<MetricName> RECORDS_READ = List.of(PipelineCounters.RECORDS_READ);
 
   private final @Nullable Duration maxClockSkew;
 

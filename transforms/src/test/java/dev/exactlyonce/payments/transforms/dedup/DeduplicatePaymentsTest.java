@@ -15,14 +15,9 @@ import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.transforms.TestEvents;
 import java.util.ArrayList;
 import java.util.List;
-import dev.exactlyonce.payments.transforms.TestCounters;
 import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricName;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -370,7 +365,7 @@ public class DeduplicatePaymentsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return TestCounters.total(result, MetricName.named(PipelineCounters.NAMESPACE, name));
+    return PipelineCounters.attempted(result, MetricName.named(PipelineCounters.NAMESPACE, name));
   }
 
 }

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import dev.exactlyonce.payments.transforms.TestCounters;
 import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricName;
@@ -27,9 +26,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.KafkaRecordCoder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -400,7 +396,7 @@ public class ParsePaymentsTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    return TestCounters.total(result, MetricName.named(PipelineCounters.NAMESPACE, name));
+    return PipelineCounters.attempted(result, MetricName.named(PipelineCounters.NAMESPACE, name));
   }
 
 }

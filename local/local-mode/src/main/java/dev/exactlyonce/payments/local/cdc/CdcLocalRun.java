@@ -10,7 +10,6 @@ import dev.exactlyonce.payments.pipeline.OptionChecks;
 import dev.exactlyonce.payments.pipeline.cdc.CdcConfig;
 import dev.exactlyonce.payments.pipeline.cdc.CdcGraph;
 import dev.exactlyonce.payments.pipeline.cdc.CdcPipeline;
-import dev.exactlyonce.payments.transforms.cdc.ParseChangeEvents;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,7 +53,7 @@ public final class CdcLocalRun {
       }
       CdcPipeline.build(pipeline, read, graph);
       return new RunUntilIdle(
-              pipeline, read, options, ParseChangeEvents.RECORDS_READ, standIn, config.table().name(), drainFile, kafkaAdminConfig)
+              pipeline, read, options, standIn, config.table().name(), drainFile, kafkaAdminConfig)
           .run(inputComplete, (recordsRead, rows, deadLetters) -> { }, out);
     } catch (IOException e) {
       throw new LocalRunException(e.getMessage());
