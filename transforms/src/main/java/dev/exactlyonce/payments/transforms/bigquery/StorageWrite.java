@@ -146,7 +146,7 @@ final class StorageWrite implements Serializable {
     return RowMutationInformation.of(RowMutationInformation.MutationType.UPSERT, sequence);
   }
 
-  <T> WriteResult write(PCollection<T> rows, Table<T> table) {
+  private <T> WriteResult write(PCollection<T> rows, Table<T> table) {
     BigQueryIO.Write<T> write =
         to(BigQueryIO.<T>write(), table)
             .withCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
@@ -155,13 +155,9 @@ final class StorageWrite implements Serializable {
     // Counted where BigQueryIO formats each row, once per row handed over, rather than in a stage of
     // its own: one more operator for every payment row (docs/benchmarks.md, ninth pass).
     Counter written = PipelineCounters.counter(PipelineCounters.rowsWritten(table.counterStage()));
-    SerializableFunction<T, TableRow> tableRow = table.format().tableRow();
     write =
         columns == null
-            ? write.withFormatFunction(value -> {
-                written.inc();
-                return Objects.requireNonNull(tableRow).apply(value);
-              })
+            ? write.withFormatFunction(countingRows(Objects.requireNonNull(table.format().tableRow()), written))
             // BigQueryIO takes Avro records only with its optimised writes.
             : write.withAvroFormatFunction(request -> {
                 written.inc();
@@ -189,6 +185,13 @@ final class StorageWrite implements Serializable {
       write = write.withTestServices(services).withoutValidation();
     }
     return inGlobalWindow(rows, table.stepName()).apply("Write" + table.stepName(), write);
+  }
+
+  private static <T> SerializableFunction<T, TableRow> countingRows(SerializableFunction<T, TableRow> tableRow, Counter written) {
+    return value -> {
+      written.inc();
+      return tableRow.apply(value);
+    };
   }
 
   /**
@@ -243,7 +246,9 @@ final class StorageWrite implements Serializable {
             .withAllowedLateness(Duration.ZERO));
   }
 
-  PCollection<DeadLetter> refusals(WriteResult result, Table<?> table) {
+  /** Writes a table; rows BigQuery refuses come back as WRITE_FAILED dead letters, counted per table. */
+  <T> PCollection<DeadLetter> writeKeepingRefusals(PCollection<T> rows, Table<T> table) {
+    WriteResult result = write(rows, table);
     return result
         .getFailedStorageApiInserts()
         .apply("Refused" + table.table(),

@@ -77,7 +77,7 @@ public final class WriteChangesToBigQuery extends PTransform<PCollectionTuple, P
         new Table<>("Changes", table.name(), table.schema(),
             RowFormat.tableRows(change -> ChangeRows.row(change, changeTable)),
             table.primaryKey(), WriteChangesToBigQuery::mutationOf, false);
-    PCollection<DeadLetter> refused = storage.refusals(storage.write(input.get(CHANGES), changes), changes);
+    PCollection<DeadLetter> refused = storage.writeKeepingRefusals(input.get(CHANGES), changes);
     storage.writeDeadLetters(
         PCollectionList.of(StorageWrite.inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))
             .and(refused)

@@ -111,13 +111,13 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
   public PDone expand(PCollectionTuple input) {
     StorageWrite storage = new StorageWrite(tables, mode, triggeringFrequency, numStreams, services);
     PCollection<DeadLetter> refusedTransactions =
-        storage.refusals(storage.write(input.get(TRANSACTIONS), transactionsTable()), transactionsTable());
+        storage.writeKeepingRefusals(input.get(TRANSACTIONS), transactionsTable());
     PCollection<DeadLetter> refusedFraud =
-        storage.refusals(storage.write(input.get(FRAUD), fraudTable()), fraudTable());
+        storage.writeKeepingRefusals(input.get(FRAUD), fraudTable());
     PCollection<DeadLetter> refusedMetrics =
-        storage.refusals(storage.write(input.get(METRICS), metricsTable()), metricsTable());
+        storage.writeKeepingRefusals(input.get(METRICS), metricsTable());
     PCollection<DeadLetter> refusedAudit =
-        storage.refusals(storage.write(input.get(AUDIT), auditTable()), auditTable());
+        storage.writeKeepingRefusals(input.get(AUDIT), auditTable());
 
     PCollection<DeadLetter> deadLetters =
         PCollectionList.of(StorageWrite.inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))
