@@ -109,9 +109,6 @@ public final class LocalPipeline {
     out.printf("  write mode %s (%s)%n", config.writeModeChoice().mode(), config.writeModeChoice().reason());
     try (LocalBigQuery standIn = LocalBigQuery.open(Path.of(options.getTablesDir()), config.tables(), config.writeMode())) {
       boolean onACluster = tasksRunOnACluster(options);
-      if (onACluster) {
-        standIn.absorbShards();
-      }
       Pipeline pipeline = Pipeline.create(options);
       PaymentsGraph graph =
           PaymentsGraph.of(config).withServices(onACluster ? standIn.servicesForOtherProcesses() : standIn.services());
@@ -135,7 +132,8 @@ public final class LocalPipeline {
 
   /**
    * Whether the pipeline's tasks run in other processes, a Flink cluster's TaskManagers: they then
-   * write into shards of the stand-in, folded into its tables before and after the run.
+   * write into shards of the stand-in, folded into its tables once the run is over (shards a crashed
+   * run left are folded in with them).
    */
   private static boolean tasksRunOnACluster(LocalModeOptions options) {
     return options.getRunner() == FlinkRunner.class && !FlinkLaunch.runsEmbedded(options.as(FlinkPipelineOptions.class));

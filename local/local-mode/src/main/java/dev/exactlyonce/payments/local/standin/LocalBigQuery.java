@@ -29,6 +29,7 @@ import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeBigQueryServices;
 import org.apache.beam.sdk.io.gcp.testing.FakeDatasetService;
 import org.apache.beam.sdk.io.gcp.testing.FakeJobService;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * An in-process BigQuery for local runs. The pipeline writes to it through the same BigQueryIO
@@ -133,23 +134,21 @@ public final class LocalBigQuery implements AutoCloseable {
    * Shards stay on disk, so folding them in again changes nothing.
    */
   public synchronized void absorbShards() throws IOException {
-    Path shards = dir.resolve(WriteThroughDatasetService.ShardHome.SHARDS);
-    if (!Files.isDirectory(shards)) {
+    List<Path> processes = shardDirectories();
+    if (processes.isEmpty()) {
       return;
-    }
-    List<Path> processes;
-    try (var listing = Files.list(shards)) {
-      processes = listing.filter(Files::isDirectory).sorted().toList();
     }
     for (Map.Entry<String, TableSchemas.Layout> table : layouts.entrySet()) {
       TableSchema schema = table.getValue().schema();
+      List<String> primaryKey = table.getValue().primaryKey();
+      String sequenceColumn = sequenceColumnOf(table.getKey());
       Map<List<String>, TableRow> byKey = new LinkedHashMap<>();
       for (TableRow row : rows(table.getKey())) {
-        keepNewer(byKey, table, exported(row, schema));
+        keepNewer(byKey, primaryKey, sequenceColumn, exported(row, schema));
       }
       for (Path process : processes) {
         for (TableRow row : readTable(process.resolve(table.getKey() + ".ndjson"))) {
-          keepNewer(byKey, table, row);
+          keepNewer(byKey, primaryKey, sequenceColumn, row);
         }
       }
       replaceRows(table.getKey(), table.getValue(), new ArrayList<>(byKey.values()));
@@ -157,12 +156,28 @@ public final class LocalBigQuery implements AutoCloseable {
     flush();
   }
 
-  private void keepNewer(Map<List<String>, TableRow> byKey, Map.Entry<String, TableSchemas.Layout> table, TableRow row) {
+  /** The shard each process elsewhere keeps, under {@code shards/}; none when no process wrote. */
+  private List<Path> shardDirectories() throws IOException {
+    Path shards = dir.resolve(WriteThroughDatasetService.ShardHome.SHARDS);
+    if (!Files.isDirectory(shards)) {
+      return List.of();
+    }
+    try (var listing = Files.list(shards)) {
+      return listing.filter(Files::isDirectory).sorted().toList();
+    }
+  }
+
+  /** The column a table's change sequence is read from, where replays can differ; null elsewhere. */
+  private @Nullable String sequenceColumnOf(String table) {
+    return table.equals(tables.metrics()) ? "payment_count" : table.equals(tables.audit()) ? "duplicate_copies" : null;
+  }
+
+  private static void keepNewer(
+      Map<List<String>, TableRow> byKey, List<String> primaryKey, @Nullable String sequenceColumn, TableRow row) {
     List<String> key = new ArrayList<>();
-    table.getValue().primaryKey().forEach(column -> key.add(String.valueOf(row.get(column))));
-    String sequenceColumn = table.getKey().equals(tables.metrics()) ? "payment_count"
-        : table.getKey().equals(tables.audit()) ? "duplicate_copies" : null;
-    byKey.merge(key, row, (kept, other) -> sequenceColumn != null && sequenceOf(other, sequenceColumn) > sequenceOf(kept, sequenceColumn) ? other : kept);
+    primaryKey.forEach(column -> key.add(String.valueOf(row.get(column))));
+    byKey.merge(key, row, (kept, other) ->
+        sequenceColumn != null && sequenceOf(other, sequenceColumn) > sequenceOf(kept, sequenceColumn) ? other : kept);
   }
 
   private static long sequenceOf(TableRow row, String column) {
@@ -222,18 +237,11 @@ public final class LocalBigQuery implements AutoCloseable {
    */
   public long rowCount(String table) throws IOException {
     long count = rows(table).size();
-    Path shards = dir.resolve(WriteThroughDatasetService.ShardHome.SHARDS);
-    if (!Files.isDirectory(shards)) {
-      return count;
-    }
-    try (var processes = Files.list(shards)) {
-      for (Path process : processes.toList()) {
-        Path file = process.resolve(table + ".ndjson");
-        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
-          count += lines.filter(line -> !line.isBlank()).count();
-        } catch (java.nio.file.NoSuchFileException | java.io.UncheckedIOException notWrittenYetOrReplaced) {
-          // Counted at the next report.
-        }
+    for (Path process : shardDirectories()) {
+      try (var lines = Files.lines(process.resolve(table + ".ndjson"), StandardCharsets.UTF_8)) {
+        count += lines.filter(line -> !line.isBlank()).count();
+      } catch (java.nio.file.NoSuchFileException | java.io.UncheckedIOException notWrittenYetOrReplaced) {
+        // Counted at the next report.
       }
     }
     return count;

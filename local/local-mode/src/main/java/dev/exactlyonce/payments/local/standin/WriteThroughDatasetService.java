@@ -41,9 +41,6 @@ final class WriteThroughDatasetService extends StreamRoutingDatasetService {
   private static final long serialVersionUID = 1L;
   private static final Map<String, String> TABLE_OF_STREAM = new ConcurrentHashMap<>();
   private static volatile @Nullable Consumer<String> keepTable;
-  /** The stand-in a TaskManager opened on its shard: open for as long as the process lives. */
-  private static @Nullable LocalBigQuery shard;
-
   private final @Nullable ShardHome shardHome;
 
   WriteThroughDatasetService() {
@@ -80,7 +77,8 @@ final class WriteThroughDatasetService extends StreamRoutingDatasetService {
     }
     Path own = home.shardsDirectory().resolve("process-" + ProcessHandle.current().pid());
     try {
-      shard = LocalBigQuery.open(own, home.tables(), WriteMode.UPSERT);
+      // Kept open, for as long as the process lives, by the hook it registers.
+      LocalBigQuery.open(own, home.tables(), WriteMode.UPSERT);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the stand-in's shard " + own + ": " + e.getMessage(), e);
     }
