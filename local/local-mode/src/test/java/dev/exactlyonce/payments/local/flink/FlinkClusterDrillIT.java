@@ -12,9 +12,12 @@ import dev.exactlyonce.payments.local.reconcile.TableFiles;
 import dev.exactlyonce.payments.local.simulator.Ledger;
 import dev.exactlyonce.payments.local.simulator.SimulatorSettings;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -77,7 +80,7 @@ class FlinkClusterDrillIT {
       // Its job is gone with the cluster; a user would stop the submitting client too.
       first.destroyForcibly();
       cluster.restart();
-      List<String> resumed = new java.util.ArrayList<>(jobOptions(kafka));
+      List<String> resumed = new ArrayList<>(jobOptions(kafka));
       resumed.add("--resumeFromLatestCheckpoint=true");
       Process second = cluster.submit(resumed, log("resumed-job"));
 
@@ -190,7 +193,7 @@ class FlinkClusterDrillIT {
   private static long rowsInAllShards(Path shards) {
     try (var processes = Files.list(shards)) {
       return processes.mapToLong(FlinkClusterDrillIT::rows).sum();
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       return 0;
     }
   }
@@ -202,7 +205,7 @@ class FlinkClusterDrillIT {
   private String tailOfLatestLog() throws IOException {
     try (var logs = Files.list(dir)) {
       Path latest = logs.filter(file -> file.getFileName().toString().endsWith("job.log"))
-          .max(java.util.Comparator.comparingLong(file -> file.toFile().lastModified()))
+          .max(Comparator.comparingLong(file -> file.toFile().lastModified()))
           .orElseThrow();
       return FlinkLocalRuns.tail(latest);
     }

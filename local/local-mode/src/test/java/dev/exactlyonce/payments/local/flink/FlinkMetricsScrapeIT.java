@@ -15,7 +15,6 @@ import dev.exactlyonce.payments.transforms.counters.PipelineCounters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,9 +27,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricName;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -53,7 +55,7 @@ class FlinkMetricsScrapeIT {
   void theScrapedCountersAgreeWithTheLedgerAndTheTables() throws Exception {
     try (LocalKafka kafka = FlinkLocalRuns.kafkaWithPaymentsTopic(dir)) {
       Ledger ledger = FlinkLocalRuns.send(kafka, SimulatorSettings.defaults(Instant.now()).withPayments(800).withRate(4_000));
-      int port = freePort();
+      int port = FlinkLocalRuns.freePort();
       Path drain = dir.resolve("drain");
       var options = FlinkLocalRuns.options(kafka, tables(), dir.resolve("checkpoints"), 1_000,
           "--metricsPort=" + port, "--stopWhenIdleSeconds=600", "--drainSignalFile=" + drain);
@@ -80,7 +82,7 @@ class FlinkMetricsScrapeIT {
       Map<String, Double> duringTheRun = scrape;
 
       Files.writeString(drain, "drain\n");
-      assertEquals(org.apache.beam.sdk.PipelineResult.State.DONE, running.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).state());
+      assertEquals(PipelineResult.State.DONE, running.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).state());
 
       // At the end the tables hold what the counters said, and the audits add up to the duplicates.
       TableFiles written = TableFiles.read(tables());
@@ -133,7 +135,7 @@ class FlinkMetricsScrapeIT {
     }
   }
 
-  private static Map<String, Long> observed(Map<String, Double> scrape, java.util.Set<String> names) {
+  private static Map<String, Long> observed(Map<String, Double> scrape, Set<String> names) {
     Map<String, Long> observed = new TreeMap<>();
     names.forEach(name -> observed.put(name, scrape.getOrDefault(name, 0.0).longValue()));
     return observed;
@@ -157,7 +159,7 @@ class FlinkMetricsScrapeIT {
 
   /** Scrapes until {@code done} holds for a scrape, while the run goes on; returns that scrape. */
   private Map<String, Double> awaitScrape(
-      int port, CompletableFuture<?> running, java.util.function.Predicate<Map<String, Double>> done) throws Exception {
+      int port, CompletableFuture<?> running, Predicate<Map<String, Double>> done) throws Exception {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     Map<String, Double> latest = Map.of();
     while (System.nanoTime() < deadline && !running.isDone()) {
@@ -200,12 +202,6 @@ class FlinkMetricsScrapeIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.empty();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

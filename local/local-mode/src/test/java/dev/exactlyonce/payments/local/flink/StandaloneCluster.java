@@ -3,7 +3,6 @@ package dev.exactlyonce.payments.local.flink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,7 +46,7 @@ final class StandaloneCluster implements AutoCloseable {
 
   /** Starts a cluster under {@code dir}; returns once both TaskManagers registered. */
   static StandaloneCluster start(Path dir) throws IOException, InterruptedException {
-    StandaloneCluster cluster = new StandaloneCluster(dir, freePort(), freePort(), freePort());
+    StandaloneCluster cluster = new StandaloneCluster(dir, FlinkLocalRuns.freePort(), FlinkLocalRuns.freePort(), FlinkLocalRuns.freePort());
     cluster.run("start");
     return cluster;
   }
@@ -160,12 +159,6 @@ final class StandaloneCluster implements AutoCloseable {
     }
     if (script.exitValue() != 0) {
       throw new IOException("cluster.sh " + String.join(" ", arguments) + " failed:\n" + output + logs());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }
