@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.transforms.bigquery;
 
 import com.google.api.services.bigquery.model.Clustering;
 import com.google.api.services.bigquery.model.TableConstraints;
+import com.google.api.services.bigquery.model.TableReference;
 import com.google.api.services.bigquery.model.TableSchema;
 import com.google.api.services.bigquery.model.TimePartitioning;
 import java.util.List;
@@ -14,10 +15,11 @@ import org.apache.beam.sdk.values.ValueInSingleWindow;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Every row to one partitioned and clustered table, as one destination built once. BigQueryIO's
- * own constant destination with partitioning or clustering parses both from JSON and builds a new
- * destination for every row (a twentieth of the pipeline's samples went to destinations and row
- * building, docs/benchmarks.md, eighth pass).
+ * Every row to one table, as one destination built once. BigQueryIO's own constant destination
+ * with partitioning or clustering parses both from JSON and builds a new destination for every row
+ * (a twentieth of the pipeline's samples went to destinations and row building, docs/benchmarks.md,
+ * eighth pass), and its Storage Write path parses every row's table spec again with a regular
+ * expression ({@link ParsedDestination}).
  */
 final class PinnedTable<T> extends DynamicDestinations<T, TableDestination> {
   private static final long serialVersionUID = 1L;
@@ -37,7 +39,11 @@ final class PinnedTable<T> extends DynamicDestinations<T, TableDestination> {
   static <T> PinnedTable<T> partitioned(
       String tableSpec, TableSchema schema, TimePartitioning partitioning, Clustering clustering) {
     return new PinnedTable<>(
-        new TableDestination(tableSpec, null, partitioning, clustering), BigQueryHelpers.toJsonString(schema), null);
+        new ParsedDestination(tableSpec, partitioning, clustering), BigQueryHelpers.toJsonString(schema), null);
+  }
+
+  static <T> PinnedTable<T> unpartitioned(String tableSpec, TableSchema schema) {
+    return new PinnedTable<>(new ParsedDestination(tableSpec, null, null), BigQueryHelpers.toJsonString(schema), null);
   }
 
   /**
@@ -79,5 +85,46 @@ final class PinnedTable<T> extends DynamicDestinations<T, TableDestination> {
   @Override
   public Coder<TableDestination> getDestinationCoder() {
     return TableDestinationCoderV3.of();
+  }
+
+  /**
+   * A destination whose table spec is parsed once. BigQueryIO's Storage Write path asks every row's
+   * destination for its {@link TableReference} (for lineage), and {@link TableDestination} parses
+   * its spec with a regular expression each time: 5% of a payment's CPU (docs/benchmarks.md, tenth
+   * pass). Each call still gets a reference of its own, because callers fill in a missing project.
+   * A copy decoded elsewhere is a plain {@link TableDestination} again and equal to this one.
+   */
+  static final class ParsedDestination extends TableDestination {
+    private static final long serialVersionUID = 1L;
+
+    private final @Nullable String projectId;
+    private final String datasetId;
+    private final String tableId;
+    private final int hashCode;
+
+    ParsedDestination(String tableSpec, @Nullable TimePartitioning partitioning, @Nullable Clustering clustering) {
+      super(tableSpec, null, partitioning, clustering);
+      TableReference parsed = BigQueryHelpers.parseTableSpec(tableSpec);
+      this.projectId = parsed.getProjectId();
+      this.datasetId = parsed.getDatasetId();
+      this.tableId = parsed.getTableId();
+      this.hashCode = super.hashCode();
+    }
+
+    @Override
+    public TableReference getTableReference() {
+      return new TableReference().setProjectId(projectId).setDatasetId(datasetId).setTableId(tableId);
+    }
+
+    /** Asked for every row too, as the key of BigQueryIO's per-destination caches. */
+    @Override
+    public int hashCode() {
+      return hashCode;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object other) {
+      return super.equals(other);
+    }
   }
 }

@@ -93,13 +93,27 @@ final class StorageWrite implements Serializable {
       RowFormat<T> format,
       List<String> primaryKey,
       SerializableFunction<T, RowMutationInformation> mutation,
-      boolean partitionedByEventTime)
+      Destination destination)
       implements Serializable {
 
     /** The table's stage in the counters' names: {@code DeadLetter} is {@code dead_letter}. */
     String counterStage() {
       return stepName.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
+  }
+
+  /** How BigQueryIO is told where a table's rows go. */
+  enum Destination {
+    /**
+     * By name: BigQueryIO then checks at launch that the dataset exists, which it does for no
+     * destination of the caller's own. The tables share the dataset, so one such table checks it
+     * for all.
+     */
+    BY_NAME,
+    /** A {@link PinnedTable}: for a table every payment writes to, whose per-row costs count. */
+    PINNED,
+    /** A {@link PinnedTable} partitioned by day of {@code event_time}, clustered by sender and currency. */
+    PINNED_PARTITIONED_BY_EVENT_TIME
   }
 
   /**
@@ -139,7 +153,8 @@ final class StorageWrite implements Serializable {
 
   Table<DeadLetter> deadLetterTable() {
     return new Table<>("DeadLetter", tables.deadLetter(), TableSchemas.deadLetter(),
-        RowFormat.tableRows(TableRows::deadLetter), TableSchemas.DEAD_LETTER_KEY, deadLetter -> StorageWrite.upsert(0L), false);
+        RowFormat.tableRows(TableRows::deadLetter), TableSchemas.DEAD_LETTER_KEY, deadLetter -> StorageWrite.upsert(0L),
+        Destination.BY_NAME);
   }
 
   static RowMutationInformation upsert(long sequence) {
@@ -205,19 +220,23 @@ final class StorageWrite implements Serializable {
     return record;
   }
 
-  /**
-   * The partitioned table through a {@link PinnedTable}; the others by name, which is also how
-   * BigQueryIO checks at launch that their dataset exists (it checks no destination of the
-   * caller's own). They share the dataset, so one check covers every table.
-   */
+  /** See {@link Destination}. */
   private <T> BigQueryIO.Write<T> to(BigQueryIO.Write<T> write, Table<T> table) {
     String spec = tables.spec(table.table());
-    if (!table.partitionedByEventTime()) {
-      return write.to(spec).withSchema(table.schema());
-    }
-    PinnedTable<T> destination =
-        PinnedTable.partitioned(
+    PinnedTable<T> destination;
+    switch (table.destination()) {
+      case BY_NAME:
+        return write.to(spec).withSchema(table.schema());
+      case PINNED:
+        destination = PinnedTable.unpartitioned(spec, table.schema());
+        break;
+      case PINNED_PARTITIONED_BY_EVENT_TIME:
+        destination = PinnedTable.partitioned(
             spec, table.schema(), TableSchemas.transactionsPartitioning(), TableSchemas.transactionsClustering());
+        break;
+      default:
+        throw new IllegalStateException("unknown destination " + table.destination());
+    }
     return write.to(mode == WriteMode.UPSERT ? destination.withPrimaryKey(table.primaryKey()) : destination);
   }
 

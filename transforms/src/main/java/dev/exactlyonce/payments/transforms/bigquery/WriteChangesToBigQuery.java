@@ -2,6 +2,7 @@ package dev.exactlyonce.payments.transforms.bigquery;
 
 import dev.exactlyonce.payments.transforms.cdc.ChangeEvent;
 import dev.exactlyonce.payments.model.DeadLetter;
+import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Destination;
 import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.RowFormat;
 import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Table;
 import dev.exactlyonce.payments.transforms.cdc.ChangeRows;
@@ -76,7 +77,7 @@ public final class WriteChangesToBigQuery extends PTransform<PCollectionTuple, P
     Table<ChangeEvent> changes =
         new Table<>("Changes", table.name(), table.schema(),
             RowFormat.tableRows(change -> ChangeRows.row(change, changeTable)),
-            table.primaryKey(), WriteChangesToBigQuery::mutationOf, false);
+            table.primaryKey(), WriteChangesToBigQuery::mutationOf, Destination.BY_NAME);
     PCollection<DeadLetter> refused = storage.writeKeepingRefusals(input.get(CHANGES), changes);
     storage.writeDeadLetters(
         PCollectionList.of(StorageWrite.inGlobalWindow(input.get(DEAD_LETTERS), "DeadLetters"))

@@ -6,6 +6,7 @@ import dev.exactlyonce.payments.model.ErrorKind;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.ScoredPayment;
 import dev.exactlyonce.payments.model.WindowMetrics;
+import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Destination;
 import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.RowFormat;
 import dev.exactlyonce.payments.transforms.bigquery.StorageWrite.Table;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryIO.Write.Method;
@@ -139,21 +140,25 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
    */
   private Table<Payment> transactionsTable() {
     return new Table<>("Transactions", tables.transactions(), TableSchemas.transactions(),
-        RowFormat.<Payment>avro(TableRows::transaction), TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L), true);
+        RowFormat.<Payment>avro(TableRows::transaction), TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L),
+        Destination.PINNED_PARTITIONED_BY_EVENT_TIME);
   }
 
   private Table<ScoredPayment> fraudTable() {
     return new Table<>("Fraud", tables.fraud(), TableSchemas.fraud(),
-        RowFormat.<ScoredPayment>avro(TableRows::fraud), TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L), false);
+        RowFormat.<ScoredPayment>avro(TableRows::fraud), TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L),
+        Destination.PINNED);
   }
 
   private Table<WindowMetrics> metricsTable() {
     return new Table<>("Metrics", tables.metrics(), TableSchemas.metrics(),
-        RowFormat.tableRows(TableRows::metrics), TableSchemas.METRICS_KEY, metrics -> StorageWrite.upsert(metrics.getPaymentCount()), false);
+        RowFormat.tableRows(TableRows::metrics), TableSchemas.METRICS_KEY, metrics -> StorageWrite.upsert(metrics.getPaymentCount()),
+        Destination.BY_NAME);
   }
 
   private Table<DuplicateAudit> auditTable() {
     return new Table<>("Audit", tables.audit(), TableSchemas.audit(),
-        RowFormat.tableRows(TableRows::audit), TableSchemas.AUDIT_KEY, audit -> StorageWrite.upsert(audit.getDuplicateCopies()), false);
+        RowFormat.tableRows(TableRows::audit), TableSchemas.AUDIT_KEY, audit -> StorageWrite.upsert(audit.getDuplicateCopies()),
+        Destination.BY_NAME);
   }
 }
