@@ -153,9 +153,15 @@ final class StorageWrite implements Serializable {
 
   Table<DeadLetter> deadLetterTable() {
     return new Table<>("DeadLetter", tables.deadLetter(), TableSchemas.deadLetter(),
-        RowFormat.tableRows(TableRows::deadLetter), TableSchemas.DEAD_LETTER_KEY, deadLetter -> StorageWrite.upsert(0L),
+        RowFormat.tableRows(TableRows::deadLetter), TableSchemas.DEAD_LETTER_KEY, deadLetter -> UPSERT_ONLY_VERSION,
         Destination.BY_NAME);
   }
+
+  /**
+   * For rows that never change: built once, because building one formats its sequence as text, and
+   * every payment row asks for it.
+   */
+  static final RowMutationInformation UPSERT_ONLY_VERSION = upsert(0L);
 
   static RowMutationInformation upsert(long sequence) {
     return RowMutationInformation.of(RowMutationInformation.MutationType.UPSERT, sequence);

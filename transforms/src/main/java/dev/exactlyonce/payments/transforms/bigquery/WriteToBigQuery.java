@@ -140,13 +140,13 @@ public final class WriteToBigQuery extends PTransform<PCollectionTuple, PDone> {
    */
   private Table<Payment> transactionsTable() {
     return new Table<>("Transactions", tables.transactions(), TableSchemas.transactions(),
-        RowFormat.<Payment>avro(TableRows::transaction), TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.upsert(0L),
+        RowFormat.<Payment>avro(TableRows::transaction), TableSchemas.TRANSACTIONS_KEY, payment -> StorageWrite.UPSERT_ONLY_VERSION,
         Destination.PINNED_PARTITIONED_BY_EVENT_TIME);
   }
 
   private Table<ScoredPayment> fraudTable() {
     return new Table<>("Fraud", tables.fraud(), TableSchemas.fraud(),
-        RowFormat.<ScoredPayment>avro(TableRows::fraud), TableSchemas.FRAUD_KEY, scored -> StorageWrite.upsert(0L),
+        RowFormat.<ScoredPayment>avro(TableRows::fraud), TableSchemas.FRAUD_KEY, scored -> StorageWrite.UPSERT_ONLY_VERSION,
         Destination.PINNED);
   }
 

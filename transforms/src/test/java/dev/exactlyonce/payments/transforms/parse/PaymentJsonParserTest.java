@@ -517,4 +517,59 @@ class PaymentJsonParserTest {
     assertEquals(
         valid(json).getEventTime(), PaymentJsonParser.eventTimeOf(json.getBytes(UTF_8)));
   }
+
+  /** Records the common case reads without a tree: every field known or kept, of its usual type. */
+  static Stream<Named<String>> commonRecords() {
+    return Stream.of(
+        Named.of("required fields only", validEvent()),
+        Named.of("optional fields", event(e -> e.put("payment_method", "card").put("merchant_category", "5411").put("country", " DE "))),
+        Named.of("integer amount", eventWith("amount", "12")),
+        Named.of("amount with an exponent", eventWith("amount", "1e3")),
+        Named.of("amount with trailing zeros", eventWith("amount", "12.300")),
+        Named.of("padded ids", event(e -> e.put("transaction_id", "  tx-1 ").put("sender_account", "\tACC-1"))),
+        Named.of("unknown fields kept as sent", event(e -> e.putRawValue("fee", new RawValue("{\"amount\":1000.0,\"rate\":1.10,\"n\":[1,null,\"x\"]}")).putRawValue("flag", new RawValue("null")))),
+        Named.of("fields in another order", "{\"currency\":\"EUR\",\"amount\":5,\"event_time\":\"2026-03-01T10:00:00+02:00\",\"receiver_account\":\"B\",\"sender_account\":\"A\",\"transaction_id\":\"t\"}"));
+  }
+
+  /** Records only the tree path reads; each must get the tree path's answer, refusal or payment. */
+  static Stream<Named<String>> unusualRecords() {
+    return Stream.of(
+        Named.of("amount as text", eventWith("amount", "\" 12.30 \"")),
+        Named.of("null optional field", eventWith("country", "null")),
+        Named.of("null required field", eventWith("sender_account", "null")),
+        Named.of("blank id", eventWith("transaction_id", "\"  \"")),
+        Named.of("amount too precise", eventWith("amount", "12.345")),
+        Named.of("amount negative", eventWith("amount", "-1")),
+        Named.of("amount far too large", eventWith("amount", "1e400")),
+        Named.of("currency unknown", eventWith("currency", "\"XYZ\"")),
+        Named.of("currency a number", eventWith("currency", "978")),
+        Named.of("event time unreadable", eventWith("event_time", "\"yesterday\"")),
+        Named.of("event time ahead of its record", eventWith("event_time", "\"2026-03-01T11:00:00Z\"")),
+        Named.of("a field twice", "{\"transaction_id\":\"a\"," + validEvent().substring(1)),
+        Named.of("trailing tokens", validEvent() + " {}"),
+        Named.of("truncated", validEvent().substring(0, 40)),
+        Named.of("an array", "[" + validEvent() + "]"),
+        Named.of("missing currency", event(e -> e.remove("currency"))));
+  }
+
+  @ParameterizedTest
+  @MethodSource("commonRecords")
+  void commonCaseIsReadWithoutATreeAndAgreesWithIt(String json) {
+    byte[] value = json.getBytes(UTF_8);
+    Duration skew = Duration.standardMinutes(5);
+    Payment direct = PaymentJsonParser.parseCommonCase(value, SOURCE, RECEIVED_AT, skew);
+    assertEquals(PaymentJsonParser.parseWithTree(value, SOURCE, RECEIVED_AT, skew), new Valid(direct), json);
+  }
+
+  @ParameterizedTest
+  @MethodSource("unusualRecords")
+  void unusualRecordsGetTheTreePathsAnswer(String json) {
+    byte[] value = json.getBytes(UTF_8);
+    Duration skew = Duration.standardMinutes(5);
+    assertNull(PaymentJsonParser.parseCommonCase(value, SOURCE, RECEIVED_AT, skew), json);
+    assertEquals(
+        PaymentJsonParser.parseWithTree(value, SOURCE, RECEIVED_AT, skew),
+        PaymentJsonParser.parse(value, SOURCE, RECEIVED_AT, skew),
+        json);
+  }
 }
