@@ -14,11 +14,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link PaymentJsonParser#offsetDateTime} reads the usual shape of a timestamp by position; for
+ * {@link OffsetTimestamps#parse} reads the usual shape of a timestamp by position; for
  * every text it must give what {@link DateTimeFormatter#ISO_OFFSET_DATE_TIME} gives, a time or a
  * refusal.
  */
-class TimestampShapesTest {
+class OffsetTimestampsTest {
 
   @ParameterizedTest
   @ValueSource(
@@ -95,13 +95,13 @@ class TimestampShapesTest {
   /** Two thousand near-misses and hits around the usual shape: out-of-range fields, every fraction length, offsets. */
   @Test
   void readsGeneratedTextsAsTheFormatterDoes() {
-    generated().forEach(TimestampShapesTest::assertSameAsTheFormatter);
+    generated().forEach(OffsetTimestampsTest::assertSameAsTheFormatter);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"2026-03-01T10:00:00Z", "2026-03-01T10:00:00.123456+02:00", "1999-12-31T23:59:59-08:00"})
   void theUsualShapeIsReadWithoutTheFormatter(String text) {
-    assertEquals(OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME), PaymentJsonParser.usualShape(text));
+    assertEquals(OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME), OffsetTimestamps.usualShape(text));
   }
 
   private static void assertSameAsTheFormatter(String text) {
@@ -109,9 +109,9 @@ class TimestampShapesTest {
     try {
       expected = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     } catch (DateTimeException refused) {
-      assertThrows(DateTimeException.class, () -> PaymentJsonParser.offsetDateTime(text), text);
+      assertThrows(DateTimeException.class, () -> OffsetTimestamps.parse(text), text);
       return;
     }
-    assertEquals(expected, PaymentJsonParser.offsetDateTime(text), text);
+    assertEquals(expected, OffsetTimestamps.parse(text), text);
   }
 }
