@@ -164,83 +164,112 @@ public final class PaymentJsonParser {
    */
   static @Nullable Payment parseCommonCase(
       byte[] value, KafkaCoordinates source, Instant receivedAt, @Nullable Duration maxClockSkew) {
-    String transactionId = null;
-    String senderAccount = null;
-    String receiverAccount = null;
-    BigDecimal amount = null;
-    String currency = null;
-    String eventTime = null;
-    String paymentMethod = null;
-    String merchantCategory = null;
-    String country = null;
-    ObjectNode extra = null;
+    CommonFields fields = new CommonFields();
     try (JsonParser parser = FACTORY.createParser(value)) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String field = parser.currentName();
-        JsonToken token = parser.nextToken();
-        if (!KNOWN_FIELDS.contains(field)) {
-          if (extra == null) {
-            extra = MAPPER.createObjectNode();
-          }
-          extra.set(field, ONE_VALUE.readTree(parser));
-          continue;
-        }
-        if (field.equals(AMOUNT)) {
-          if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
-            amount = parser.getDecimalValue();
-            continue;
-          }
-          return null;
-        }
-        if (token != JsonToken.VALUE_STRING) {
-          return null;
-        }
-        String text = parser.getText();
-        switch (field) {
-          case TRANSACTION_ID -> transactionId = text;
-          case SENDER_ACCOUNT -> senderAccount = text;
-          case RECEIVER_ACCOUNT -> receiverAccount = text;
-          case CURRENCY -> currency = text;
-          case EVENT_TIME -> eventTime = text;
-          case PAYMENT_METHOD -> paymentMethod = text;
-          case MERCHANT_CATEGORY -> merchantCategory = text;
-          default -> country = text;
-        }
-      }
-      if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null) {
+      if (!readFields(parser, fields) || parser.nextToken() != null) {
         return null;
       }
     } catch (IOException | RuntimeException e) {
       return null;
     }
-    if (transactionId == null || senderAccount == null || receiverAccount == null || amount == null
-        || currency == null || eventTime == null || transactionId.isBlank() || senderAccount.isBlank()
-        || receiverAccount.isBlank()) {
-      return null;
+    return fields.payment(value, source, receivedAt, maxClockSkew);
+  }
+
+  /** One field of a record's object, the parser on its first token; false stops the reading. */
+  @FunctionalInterface
+  private interface FieldReader {
+    boolean read(String field, JsonToken token, JsonParser parser) throws IOException;
+  }
+
+  /** Reads an object field by field; true if it was one and every field was read to its end. */
+  private static boolean readFields(JsonParser parser, FieldReader reader) throws IOException {
+    if (parser.nextToken() != JsonToken.START_OBJECT) {
+      return false;
     }
-    try {
-      Instant at = parseTimestamp(eventTime);
-      checkNotAhead(at, receivedAt, maxClockSkew);
-      return Payment.builder()
-          .setTransactionId(transactionId.strip())
-          .setSenderAccount(senderAccount.strip())
-          .setReceiverAccount(receiverAccount.strip())
-          .setAmount(checkedAmount(amount, TREE_PATH_QUOTES_IT))
-          .setCurrency(checkedCurrency(currency))
-          .setEventTime(at)
-          .setPaymentMethod(paymentMethod)
-          .setMerchantCategory(merchantCategory)
-          .setCountry(country)
-          .setExtraAttributesJson(extra == null ? null : extra.toString())
-          .setSource(source)
-          .setReceivedAt(receivedAt)
-          .setRawValue(value)
-          .build();
-    } catch (FieldProblem problem) {
-      return null;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      if (!reader.read(field, parser.nextToken(), parser)) {
+        return false;
+      }
+    }
+    return parser.currentToken() == JsonToken.END_OBJECT;
+  }
+
+  /** The fields of the common case as they are read; any other type of value stops the reading. */
+  private static final class CommonFields implements FieldReader {
+    private @Nullable String transactionId;
+    private @Nullable String senderAccount;
+    private @Nullable String receiverAccount;
+    private @Nullable BigDecimal amount;
+    private @Nullable String currency;
+    private @Nullable String eventTime;
+    private @Nullable String paymentMethod;
+    private @Nullable String merchantCategory;
+    private @Nullable String country;
+    private @Nullable ObjectNode extra;
+
+    @Override
+    public boolean read(String field, JsonToken token, JsonParser parser) throws IOException {
+      if (!KNOWN_FIELDS.contains(field)) {
+        if (extra == null) {
+          extra = MAPPER.createObjectNode();
+        }
+        extra.set(field, ONE_VALUE.readTree(parser));
+        return true;
+      }
+      if (field.equals(AMOUNT)) {
+        if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
+          return false;
+        }
+        amount = parser.getDecimalValue();
+        return true;
+      }
+      if (token != JsonToken.VALUE_STRING) {
+        return false;
+      }
+      String text = parser.getText();
+      switch (field) {
+        case TRANSACTION_ID -> transactionId = text;
+        case SENDER_ACCOUNT -> senderAccount = text;
+        case RECEIVER_ACCOUNT -> receiverAccount = text;
+        case CURRENCY -> currency = text;
+        case EVENT_TIME -> eventTime = text;
+        case PAYMENT_METHOD -> paymentMethod = text;
+        case MERCHANT_CATEGORY -> merchantCategory = text;
+        default -> country = text;
+      }
+      return true;
+    }
+
+    /** The payment, if every rule holds; null to leave the record to the tree path. */
+    @Nullable Payment payment(
+        byte[] value, KafkaCoordinates source, Instant receivedAt, @Nullable Duration maxClockSkew) {
+      if (transactionId == null || senderAccount == null || receiverAccount == null || amount == null
+          || currency == null || eventTime == null || transactionId.isBlank() || senderAccount.isBlank()
+          || receiverAccount.isBlank()) {
+        return null;
+      }
+      try {
+        Instant at = parseTimestamp(eventTime);
+        checkNotAhead(at, receivedAt, maxClockSkew);
+        return Payment.builder()
+            .setTransactionId(transactionId.strip())
+            .setSenderAccount(senderAccount.strip())
+            .setReceiverAccount(receiverAccount.strip())
+            .setAmount(checkedAmount(amount, TREE_PATH_QUOTES_IT))
+            .setCurrency(checkedCurrency(currency))
+            .setEventTime(at)
+            .setPaymentMethod(paymentMethod)
+            .setMerchantCategory(merchantCategory)
+            .setCountry(country)
+            .setExtraAttributesJson(extra == null ? null : extra.toString())
+            .setSource(source)
+            .setReceivedAt(receivedAt)
+            .setRawValue(value)
+            .build();
+      } catch (FieldProblem problem) {
+        return null;
+      }
     }
   }
 
@@ -271,19 +300,17 @@ public final class PaymentJsonParser {
     if (value == null || value.length == 0) {
       return null;
     }
+    Instant[] found = {null};
     try (JsonParser parser = FACTORY.createParser(value)) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        String field = parser.currentName();
-        JsonToken token = parser.nextToken();
-        if (EVENT_TIME.equals(field)) {
-          return token == JsonToken.VALUE_STRING ? parseTimestamp(parser.getText()) : null;
+      readFields(parser, (field, token, fieldParser) -> {
+        if (!EVENT_TIME.equals(field)) {
+          fieldParser.skipChildren();
+          return true;
         }
-        parser.skipChildren();
-      }
-      return null;
+        found[0] = token == JsonToken.VALUE_STRING ? parseTimestamp(fieldParser.getText()) : null;
+        return false;
+      });
+      return found[0];
     } catch (IOException | FieldProblem e) {
       return null;
     }
