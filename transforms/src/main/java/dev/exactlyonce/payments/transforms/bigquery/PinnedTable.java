@@ -116,15 +116,13 @@ final class PinnedTable<T> extends DynamicDestinations<T, TableDestination> {
       return new TableReference().setProjectId(projectId).setDatasetId(datasetId).setTableId(tableId);
     }
 
-    /** Asked for every row too, as the key of BigQueryIO's per-destination caches. */
+    /**
+     * Asked for every row too, as the key of BigQueryIO's per-destination caches. Equality stays
+     * {@link TableDestination}'s: the parsed parts follow from the spec it compares.
+     */
     @Override
     public int hashCode() {
       return hashCode;
-    }
-
-    @Override
-    public boolean equals(@Nullable Object other) {
-      return super.equals(other);
     }
   }
 }

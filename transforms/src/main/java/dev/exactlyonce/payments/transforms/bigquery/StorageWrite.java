@@ -229,20 +229,14 @@ final class StorageWrite implements Serializable {
   /** See {@link Destination}. */
   private <T> BigQueryIO.Write<T> to(BigQueryIO.Write<T> write, Table<T> table) {
     String spec = tables.spec(table.table());
-    PinnedTable<T> destination;
-    switch (table.destination()) {
-      case BY_NAME:
-        return write.to(spec).withSchema(table.schema());
-      case PINNED:
-        destination = PinnedTable.unpartitioned(spec, table.schema());
-        break;
-      case PINNED_PARTITIONED_BY_EVENT_TIME:
-        destination = PinnedTable.partitioned(
-            spec, table.schema(), TableSchemas.transactionsPartitioning(), TableSchemas.transactionsClustering());
-        break;
-      default:
-        throw new IllegalStateException("unknown destination " + table.destination());
+    if (table.destination() == Destination.BY_NAME) {
+      return write.to(spec).withSchema(table.schema());
     }
+    PinnedTable<T> destination =
+        table.destination() == Destination.PINNED
+            ? PinnedTable.unpartitioned(spec, table.schema())
+            : PinnedTable.partitioned(
+                spec, table.schema(), TableSchemas.transactionsPartitioning(), TableSchemas.transactionsClustering());
     return write.to(mode == WriteMode.UPSERT ? destination.withPrimaryKey(table.primaryKey()) : destination);
   }
 

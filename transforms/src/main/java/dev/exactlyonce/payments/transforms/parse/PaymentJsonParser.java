@@ -159,8 +159,8 @@ public final class PaymentJsonParser {
    * A payment read straight off the parser's tokens, without building a tree: the common case,
    * where every field has the type it should and every rule holds. Null for anything else (a
    * field of another type, a null, a broken rule, invalid JSON), which the tree path then reads
-   * and explains, so both paths give one answer for every record. Building the tree was half of
-   * parsing's time (docs/benchmarks.md, tenth pass).
+   * and explains, so both paths give one answer for every record. Building the tree was a quarter
+   * of parsing's time (docs/benchmarks.md, tenth pass).
    */
   static @Nullable Payment parseCommonCase(
       byte[] value, KafkaCoordinates source, Instant receivedAt, @Nullable Duration maxClockSkew) {
