@@ -1,0 +1,91 @@
+package dev.exactlyonce.payments.benchmarks;
+
+import dev.exactlyonce.payments.model.DuplicateAudit;
+import dev.exactlyonce.payments.model.ModelCoders;
+import dev.exactlyonce.payments.model.Payment;
+import dev.exactlyonce.payments.model.PaymentCoder;
+import dev.exactlyonce.payments.model.ScoredPayment;
+import dev.exactlyonce.payments.model.ScoredPaymentCoder;
+import dev.exactlyonce.payments.pipeline.PaymentsGraph;
+import dev.exactlyonce.payments.pipeline.PipelineConfig;
+import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
+import dev.exactlyonce.payments.transforms.fraud.FraudRules;
+import dev.exactlyonce.payments.transforms.parse.ParsePayments;
+import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
+import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.Deduplicate;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * {@link Stages#floor}: the parts of the graph the product and issue 17 fix (KafkaIO, {@code
+ * Deduplicate.keyedValues()}, the five tables through BigQueryIO's Storage Write API), with the
+ * peers' work between them and none of the product's own stages: no judging of copies, no audit,
+ * no velocity. What it costs per payment is a floor under the product's figure on the same runner.
+ */
+final class FixedPartsOnly {
+  /** As the product's: long enough to outlast any window, so the window's end caps the timer. */
+  private static final Duration UNTIL_WINDOW_CLOSES = Duration.millis(Long.MAX_VALUE / 256);
+
+  private FixedPartsOnly() {}
+
+  static void build(Pipeline pipeline, PipelineConfig config, ReadFromKafka read, BigQueryServices tables) {
+    PCollectionTuple parsed =
+        pipeline.apply("ReadFromKafka", read).apply("ParsePayments", PaymentsGraph.parse(config));
+    PCollection<Payment> unique =
+        parsed
+            .get(ParsePayments.PAYMENTS)
+            .apply("KeyByTransactionId",
+                WithKeys.of(Payment::getTransactionId).withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), PaymentCoder.of()))
+            .apply("EventTimeWindows",
+                Window.into(
+                    EventTimeWindows.<KV<String, Payment>>of(config.dedupWindow(), keyed -> keyed.getValue().getEventTime())
+                        .extendedBy(config.latestPassThrough())))
+            .apply("DeduplicateByTransactionId",
+                Deduplicate.<String, Payment>keyedValues()
+                    .withTimeDomain(TimeDomain.EVENT_TIME)
+                    .withDuration(UNTIL_WINDOW_CLOSES))
+            .apply("DropKeys", Values.create())
+            .apply("GlobalWindow", Window.into(new GlobalWindows()));
+    FraudRules byAmount =
+        FraudRules.defaults().withAmountThresholds(config.fraudMediumAmount(), config.fraudHighAmount());
+    PCollection<ScoredPayment> scored =
+        unique
+            .apply("ScoreByAmount",
+                MapElements.into(TypeDescriptor.of(ScoredPayment.class)).via(payment -> byAmount.score(payment, 0)))
+            .setCoder(ScoredPaymentCoder.of());
+    PCollection<DuplicateAudit> noAudit =
+        unique
+            .apply("NoAudit", ParDo.of(new NoAuditFn()))
+            .setCoder(ModelCoders.of(pipeline, DuplicateAudit.class));
+    PCollectionTuple.of(WriteToBigQuery.TRANSACTIONS, unique)
+        .and(WriteToBigQuery.FRAUD, scored)
+        .and(WriteToBigQuery.METRICS, scored.apply("PaymentMetrics", PaymentsGraph.aggregate(config)))
+        .and(WriteToBigQuery.AUDIT, noAudit)
+        .and(WriteToBigQuery.DEAD_LETTERS, parsed.get(ParsePayments.DEAD_LETTERS))
+        .apply("WriteToBigQuery", PaymentsGraph.write(config, null).withServices(tables));
+  }
+
+  /** The peers keep no audit: the table is written, empty. */
+  private static final class NoAuditFn extends DoFn<Payment, DuplicateAudit> {
+    @ProcessElement
+    public void process(@Element Payment payment) {}
+  }
+}
