@@ -14,8 +14,16 @@ import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.Deduplicate;
@@ -45,12 +53,28 @@ final class FixedPartsOnly {
 
   private FixedPartsOnly() {}
 
-  static void build(Pipeline pipeline, PipelineConfig config, ReadFromKafka read, BigQueryServices tables) {
+  /**
+   * With {@code productsExchanges}, payments also pass through the product's two other keyed
+   * exchanges, into stages that do nothing else ({@link Stages#floor_keyed}).
+   */
+  static void build(
+      Pipeline pipeline, PipelineConfig config, ReadFromKafka read, BigQueryServices tables, boolean productsExchanges) {
     PCollectionTuple parsed =
         pipeline.apply("ReadFromKafka", read).apply("ParsePayments", PaymentsGraph.parse(config));
-    PCollection<Payment> unique =
+    // As in the product, where the raw record stops riding along once no dead letter can need it.
+    PCollection<Payment> payments =
         parsed
             .get(ParsePayments.PAYMENTS)
+            .apply("DropRawValue",
+                MapElements.into(TypeDescriptor.of(Payment.class)).via(payment -> payment.toBuilder().setRawValue(null).build()))
+            .setCoder(PaymentCoder.of());
+    if (productsExchanges) {
+      payments = payments.apply("ByShardOfTransactionId", new PassThroughKeyedStage<>(
+          payment -> Math.floorMod(payment.getTransactionId().hashCode(), DeduplicatePayments.DEFAULT_SHARDS),
+          VarIntCoder.of(), TypeDescriptors.integers()));
+    }
+    PCollection<Payment> unique =
+        payments
             .apply("KeyByTransactionId",
                 WithKeys.of(Payment::getTransactionId).withKeyType(TypeDescriptors.strings()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), PaymentCoder.of()))
@@ -64,6 +88,9 @@ final class FixedPartsOnly {
                     .withDuration(UNTIL_WINDOW_CLOSES))
             .apply("DropKeys", Values.create())
             .apply("GlobalWindow", Window.into(new GlobalWindows()));
+    if (productsExchanges) {
+      unique = unique.apply("BySender", new PassThroughKeyedStage<>(Payment::getSenderAccount, StringUtf8Coder.of(), TypeDescriptors.strings()));
+    }
     FraudRules byAmount =
         FraudRules.defaults().withAmountThresholds(config.fraudMediumAmount(), config.fraudHighAmount());
     PCollection<ScoredPayment> scored =
@@ -81,6 +108,41 @@ final class FixedPartsOnly {
         .and(WriteToBigQuery.AUDIT, noAudit)
         .and(WriteToBigQuery.DEAD_LETTERS, parsed.get(ParsePayments.DEAD_LETTERS))
         .apply("WriteToBigQuery", PaymentsGraph.write(config, null).withServices(tables));
+  }
+
+  /**
+   * A keyed exchange into a stage that passes every payment on: a state it never touches makes the
+   * runner key it, so what it costs is the exchange and the keyed stage's machinery alone.
+   */
+  private static final class PassThroughKeyedStage<K> extends PTransform<PCollection<Payment>, PCollection<Payment>> {
+    private final SerializableFunction<Payment, K> key;
+    private final Coder<K> keyCoder;
+    private final TypeDescriptor<K> keyType;
+
+    PassThroughKeyedStage(SerializableFunction<Payment, K> key, Coder<K> keyCoder, TypeDescriptor<K> keyType) {
+      this.key = key;
+      this.keyCoder = keyCoder;
+      this.keyType = keyType;
+    }
+
+    @Override
+    public PCollection<Payment> expand(PCollection<Payment> payments) {
+      return payments
+          .apply("Key", WithKeys.of(key).withKeyType(keyType))
+          .setCoder(KvCoder.of(keyCoder, PaymentCoder.of()))
+          .apply("PassOn", ParDo.of(new PassOnFn<K>()))
+          .setCoder(PaymentCoder.of());
+    }
+  }
+
+  private static final class PassOnFn<K> extends DoFn<KV<K, Payment>, Payment> {
+    @StateId("untouched")
+    private final StateSpec<ValueState<Integer>> untouched = StateSpecs.value(VarIntCoder.of());
+
+    @ProcessElement
+    public void process(@Element KV<K, Payment> keyed, OutputReceiver<Payment> out) {
+      out.output(keyed.getValue());
+    }
   }
 
   /** The peers keep no audit: the table is written, empty. */

@@ -38,7 +38,14 @@ enum Stages {
    * the product's judging of copies, a retry re-stamped with another event time is not caught: the
    * benchmark's load has none.
    */
-  floor;
+  floor,
+  /**
+   * Not the product: {@link #floor} with the two other keyed exchanges of the product's graph, each
+   * into a keyed stage that touches no state and passes every payment on: by shard of the
+   * transaction id before {@code Deduplicate}, as the product's judging of copies is, and by sender
+   * before scoring, as its velocity scoring is. The least the product's shape can cost.
+   */
+  floor_keyed;
 
   /** Whether a payment counted twice breaks the invariants: only where something deduplicates. */
   boolean deduplicates() {
@@ -50,8 +57,8 @@ enum Stages {
       PaymentsPipeline.build(pipeline, read, PaymentsGraph.of(config).withServices(tables));
       return;
     }
-    if (this == floor) {
-      FixedPartsOnly.build(pipeline, config, read, tables);
+    if (this == floor || this == floor_keyed) {
+      FixedPartsOnly.build(pipeline, config, read, tables, this == floor_keyed);
       return;
     }
     PCollection<Payment> payments =
