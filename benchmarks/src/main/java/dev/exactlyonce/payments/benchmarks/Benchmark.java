@@ -55,7 +55,7 @@ public final class Benchmark implements Callable<Integer> {
   Runner runner;
 
   @Option(names = "--stages", defaultValue = "all",
-      description = "How much of the graph runs: parse (read and parse), deduplicate (and deduplication), score (and fraud scoring), all (default); floor: not the product, the peers' work on the parts the product fixes.")
+      description = "How much of the graph runs: parse (read and parse), deduplicate (and deduplication), score (and fraud scoring), all (default). Not the product, to measure parts of it: no_velocity (fraud scored by amount alone), floor (the peers' work on the parts the product fixes), floor_keyed (floor with an empty keyed stage wherever the product has one of its own).")
   Stages stages = Stages.all;
 
   @Option(names = "--payments", defaultValue = "100000", description = "Unique payments (default ${DEFAULT-VALUE}).")

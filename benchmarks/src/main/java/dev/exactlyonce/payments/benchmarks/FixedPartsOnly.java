@@ -5,11 +5,9 @@ import dev.exactlyonce.payments.model.ModelCoders;
 import dev.exactlyonce.payments.model.Payment;
 import dev.exactlyonce.payments.model.PaymentCoder;
 import dev.exactlyonce.payments.model.ScoredPayment;
-import dev.exactlyonce.payments.model.ScoredPaymentCoder;
 import dev.exactlyonce.payments.pipeline.PaymentsGraph;
 import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
-import dev.exactlyonce.payments.transforms.fraud.FraudRules;
 import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
 import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
@@ -91,13 +89,7 @@ final class FixedPartsOnly {
     if (productsExchanges) {
       unique = unique.apply("BySender", new PassThroughKeyedStage<>(Payment::getSenderAccount, StringUtf8Coder.of(), TypeDescriptors.strings()));
     }
-    FraudRules byAmount =
-        FraudRules.defaults().withAmountThresholds(config.fraudMediumAmount(), config.fraudHighAmount());
-    PCollection<ScoredPayment> scored =
-        unique
-            .apply("ScoreByAmount",
-                MapElements.into(TypeDescriptor.of(ScoredPayment.class)).via(payment -> byAmount.score(payment, 0)))
-            .setCoder(ScoredPaymentCoder.of());
+    PCollection<ScoredPayment> scored = unique.apply("FraudScoring", new AmountOnlyScoring(config));
     PCollection<DuplicateAudit> noAudit =
         unique
             .apply("NoAudit", ParDo.of(new NoAuditFn()))

@@ -172,7 +172,10 @@ final class Report {
   }
 
   private String runnerAndStages() {
-    return settings.stages == Stages.all ? settings.runner.name() : settings.runner + ", up to " + settings.stages;
+    if (settings.stages == Stages.all) {
+      return settings.runner.name();
+    }
+    return settings.runner + (settings.stages.prefix() ? ", up to " : ", not the product: ") + settings.stages;
   }
 
   void print(PrintStream out) {

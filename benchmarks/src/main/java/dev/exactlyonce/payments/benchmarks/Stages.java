@@ -31,6 +31,11 @@ enum Stages {
   /** The whole production graph, through BigQueryIO's Storage Write API to the counting tables. */
   all,
   /**
+   * Not the product: the whole graph with fraud scored by amount alone ({@link AmountOnlyScoring}),
+   * without the velocity rule's keyed stage: what that stage costs.
+   */
+  no_velocity,
+  /**
    * Not the product: the peers' work on the parts the product fixes, to show what those parts cost
    * on their own. The Kafka read, the parse, {@code Deduplicate.keyedValues()} keyed by transaction
    * id in the event-time windows of the payment's own event time, fraud scored by amount alone (no
@@ -47,14 +52,20 @@ enum Stages {
    */
   floor_keyed;
 
+  /** Whether this runs the start of the product's graph, up to a stage of it. */
+  boolean prefix() {
+    return this == parse || this == deduplicate || this == score;
+  }
+
   /** Whether a payment counted twice breaks the invariants: only where something deduplicates. */
   boolean deduplicates() {
     return this != parse;
   }
 
   void build(Pipeline pipeline, PipelineConfig config, ReadFromKafka read, BigQueryServices tables) {
-    if (this == all) {
-      PaymentsPipeline.build(pipeline, read, PaymentsGraph.of(config).withServices(tables));
+    if (this == all || this == no_velocity) {
+      PaymentsGraph graph = PaymentsGraph.of(config).withServices(tables);
+      PaymentsPipeline.build(pipeline, read, this == all ? graph : graph.withFraudScoring(new AmountOnlyScoring(config)));
       return;
     }
     if (this == floor || this == floor_keyed) {

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The floors are what they claim beside the product's graph: the same fixed parts, none of the
- * product's own stages, and for {@code floor_keyed} as many keyed stages as the product has.
+ * The graphs that are not the product are what they claim beside the product's: the floors keep the
+ * same fixed parts and none of the product's own keyed stages, {@code floor_keyed} puts an empty
+ * one wherever the product has one, and {@code no_velocity} lacks the velocity stage alone.
  */
 class StagesTest {
   @TempDir Path dir;
@@ -68,6 +69,11 @@ class StagesTest {
     assertEquals(List.of("JudgeCopiesByShard", "DeduplicateByTransactionId", "ScoreInEventTimeOrder"),
         keyedStages(Stages.all));
     assertEquals(List.of("DeduplicateByTransactionId"), keyedStages(Stages.floor));
+  }
+
+  @Test
+  void noVelocityDropsTheVelocityStageAlone() throws Exception {
+    assertEquals(List.of("JudgeCopiesByShard", "DeduplicateByTransactionId"), keyedStages(Stages.no_velocity));
   }
 
   @Test
