@@ -10,7 +10,6 @@ import dev.exactlyonce.payments.pipeline.PipelineConfig;
 import dev.exactlyonce.payments.transforms.bigquery.WriteToBigQuery;
 import dev.exactlyonce.payments.transforms.parse.ParsePayments;
 import dev.exactlyonce.payments.transforms.kafka.ReadFromKafka;
-import dev.exactlyonce.payments.transforms.time.EventTimeWindows;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -23,8 +22,6 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import dev.exactlyonce.payments.transforms.dedup.DeduplicatePayments;
 import org.apache.beam.sdk.io.gcp.bigquery.BigQueryServices;
-import org.apache.beam.sdk.state.TimeDomain;
-import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -37,7 +34,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.joda.time.Duration;
 
 /**
  * {@link Stages#floor}: the parts of the graph the product and issue 17 fix (KafkaIO, {@code
@@ -46,9 +42,6 @@ import org.joda.time.Duration;
  * no velocity. What it costs per payment is a floor under the product's figure on the same runner.
  */
 final class FixedPartsOnly {
-  /** As the product's: long enough to outlast any window, so the window's end caps the timer. */
-  private static final Duration UNTIL_WINDOW_CLOSES = Duration.millis(Long.MAX_VALUE / 256);
-
   private FixedPartsOnly() {}
 
   /**
@@ -71,19 +64,14 @@ final class FixedPartsOnly {
           payment -> Math.floorMod(payment.getTransactionId().hashCode(), DeduplicatePayments.DEFAULT_SHARDS),
           VarIntCoder.of(), TypeDescriptors.integers()));
     }
-    PCollection<Payment> unique =
+    PCollection<KV<String, Payment>> byTransactionId =
         payments
             .apply("KeyByTransactionId",
                 WithKeys.of(Payment::getTransactionId).withKeyType(TypeDescriptors.strings()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), PaymentCoder.of()))
-            .apply("EventTimeWindows",
-                Window.into(
-                    EventTimeWindows.<KV<String, Payment>>of(config.dedupWindow(), keyed -> keyed.getValue().getEventTime())
-                        .extendedBy(config.latestPassThrough())))
-            .apply("DeduplicateByTransactionId",
-                Deduplicate.<String, Payment>keyedValues()
-                    .withTimeDomain(TimeDomain.EVENT_TIME)
-                    .withDuration(UNTIL_WINDOW_CLOSES))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), PaymentCoder.of()));
+    PCollection<Payment> unique =
+        PaymentsGraph.deduplicate(config)
+            .keepFirstCopies(byTransactionId)
             .apply("DropKeys", Values.create())
             .apply("GlobalWindow", Window.into(new GlobalWindows()));
     if (productsExchanges) {
